@@ -1,0 +1,43 @@
+# pgwallet: the commands of the README. Every target creates (or reuses) the
+# virtual environment in .venv, so a fresh machine needs only Python 3.11+.
+# Without DATABASE_URL the commands use an embedded PostgreSQL in ./.pgdata.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint migrate seed verify psql clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(INSTALLED)  ## migrate, seed and serve on http://127.0.0.1:8000
+	$(BIN)/pgwallet serve --migrate --seed
+
+test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)  ## ruff and mypy
+	$(BIN)/ruff check facade tests bench
+	$(BIN)/ruff format --check facade tests bench
+	$(BIN)/mypy
+
+migrate: $(INSTALLED)
+	$(BIN)/pgwallet migrate
+
+seed: $(INSTALLED)
+	$(BIN)/pgwallet seed
+
+verify: $(INSTALLED)
+	$(BIN)/pgwallet verify
+
+psql: $(INSTALLED)
+	$(BIN)/pgwallet psql
+
+clean:  ## remove the virtual environment and the embedded database's data
+	rm -rf $(VENV) .pgdata build *.egg-info facade/*.egg-info

@@ -1,0 +1,2 @@
+-- Rollback of 0001_ledger: drops the ledger and everything in it.
+drop schema ledger cascade;

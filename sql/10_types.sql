@@ -1,0 +1,92 @@
+-- Named composite types for the functions' results (a PL/pgSQL function may not
+-- have an input and an output column of the same name, so results are types).
+
+create type wallet.receipt as (
+    transaction_id uuid,
+    kind text,
+    user_id uuid,
+    asset text,
+    amount bigint,
+    balance bigint,      -- the user's balance right after this transaction
+    created_at timestamptz,
+    replayed boolean     -- true when the idempotency key returned a stored receipt
+);
+
+comment on type wallet.receipt is 'The result of a posting (topup, bonus, spend).';
+
+create type wallet.asset as (
+    code text,
+    name text,
+    description text,
+    status text,
+    created_at timestamptz
+);
+
+comment on type wallet.asset is 'An asset, as the API shows it.';
+
+create type wallet.user_account as (
+    id uuid,
+    name text,
+    email text,
+    status text,
+    created_at timestamptz
+);
+
+comment on type wallet.user_account is 'A user, as the API shows it.';
+
+create type wallet.balance_line as (
+    asset text,
+    balance bigint,
+    asset_status text
+);
+
+comment on type wallet.balance_line is 'One of a user''s balances.';
+
+create type wallet.history_entry as (
+    entry_id bigint,
+    transaction_id uuid,
+    kind text,
+    asset text,
+    direction text,      -- 'credit' | 'debit'
+    amount bigint,       -- always positive
+    balance_after bigint,
+    created_at timestamptz,
+    metadata jsonb
+);
+
+comment on type wallet.history_entry is 'One entry of a user''s history.';
+
+create type wallet.transaction_line as (
+    transaction_id uuid,
+    seq bigint,          -- order of creation, the keyset of wallet.list_transactions
+    kind text,
+    asset text,
+    amount bigint,
+    user_id uuid,
+    created_at timestamptz,
+    metadata jsonb,
+    entry_id bigint,
+    holder text,         -- 'user' | 'treasury' | 'revenue'
+    direction text,      -- 'credit' | 'debit'
+    entry_amount bigint, -- always positive
+    balance_after bigint -- the user's balance after it; null for system wallets
+);
+
+comment on type wallet.transaction_line is
+    'One entry of a transaction, with the transaction''s own fields repeated.';
+
+create type wallet.check_result as (
+    check_name text,
+    ok boolean,
+    detail text
+);
+
+comment on type wallet.check_result is 'One check of wallet.verify().';
+
+create type wallet.error_code as (
+    sqlstate text,
+    name text,
+    meaning text
+);
+
+comment on type wallet.error_code is 'One SQLSTATE of the pgwallet error catalogue.';

@@ -1,0 +1,151 @@
+-- Creating users and assets, changing their status, purging expired keys.
+
+create function wallet.create_user(name text, email text, id uuid default null)
+returns uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_id uuid := coalesce(create_user.id, pg_catalog.gen_random_uuid());
+begin
+    if name is null or name <> btrim(name) or length(name) not between 1 and 200 then
+        raise exception using
+            errcode = 'PW002',
+            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces';
+    end if;
+    if email is null or email !~ '^[^@\s]+@[^@\s]+$' or length(email) > 320 then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid email %L: it must look like name@domain', email);
+    end if;
+    insert into ledger.users (id, name, email) values (v_id, name, email);
+    return v_id;
+exception
+    when unique_violation then
+        if sqlerrm like '%users_email_key%' then
+            raise exception using
+                errcode = 'PW050',
+                message = format('email %L is already taken', email),
+                hint = 'Emails are unique regardless of case.';
+        end if;
+        raise exception using
+            errcode = 'PW052',
+            message = format('user %s already exists', v_id);
+end;
+$$;
+
+comment on function wallet.create_user(text, text, uuid) is
+$$Create an active user and return their id (a new random one unless id is given).
+
+Errors: PW002 bad name or email, PW050 email taken (in any case), PW052 id taken.$$;
+
+create function wallet.create_asset(code text, name text, description text default '')
+returns wallet.asset
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if code is null or code !~ '^[a-z][a-z0-9_]{1,62}$' then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid asset code %L', code),
+            hint = 'A code is a lowercase slug: [a-z][a-z0-9_]{1,62}, e.g. gold_coins.';
+    end if;
+    if name is null or name <> btrim(name) or length(name) not between 1 and 200 then
+        raise exception using
+            errcode = 'PW002',
+            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces';
+    end if;
+    if description is null or length(description) > 2000 then
+        raise exception using
+            errcode = 'PW002',
+            message = 'invalid description: it must be at most 2000 characters';
+    end if;
+    begin
+        insert into ledger.assets (code, name, description) values (code, name, description);
+    exception
+        when unique_violation then
+            raise exception using
+                errcode = 'PW051',
+                message = format('asset %L already exists', code);
+    end;
+    -- The system wallets, 64 slots each (see wallet._lock_for_posting).
+    insert into ledger.wallets (asset, holder, slot)
+    select code, h.holder, s.slot
+    from (values ('treasury'), ('revenue')) as h (holder)
+    cross join generate_series(0, 63) as s (slot);
+    return wallet.get_asset(code);
+end;
+$$;
+
+comment on function wallet.create_asset(text, text, text) is
+$$Create an active asset and its system wallets (treasury and revenue). Returns the asset.
+
+An operator's tool, not granted to wallet_api.
+Errors: PW002 bad code, name or description, PW051 code taken.$$;
+
+create function wallet.set_asset_status(code text, status text)
+returns wallet.asset
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if status is null or status not in ('active', 'frozen') then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid asset status %L: it is active or frozen', status);
+    end if;
+    update ledger.assets as a set status = set_asset_status.status where a.code = set_asset_status.code;
+    return wallet.get_asset(code);
+end;
+$$;
+
+comment on function wallet.set_asset_status(text, text) is
+$$Freeze ('frozen') or unfreeze ('active') an asset. A frozen asset refuses every posting; reads go on.
+
+An operator's tool, not granted to wallet_api. Errors: PW002 bad status, PW011 unknown asset.$$;
+
+create function wallet.set_user_status(user_id uuid, status text)
+returns wallet.user_account
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    if status is null or status not in ('active', 'suspended') then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid user status %L: it is active or suspended', status);
+    end if;
+    update ledger.users as u set status = set_user_status.status where u.id = set_user_status.user_id;
+    return wallet.get_user(user_id);
+end;
+$$;
+
+comment on function wallet.set_user_status(uuid, text) is
+$$Suspend ('suspended') or reinstate ('active') a user. A suspended user is refused every posting; reads go on.
+
+An operator's tool, not granted to wallet_api. Errors: PW002 bad status, PW010 unknown user.$$;
+
+create function wallet.purge_idempotency_keys()
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_count bigint;
+begin
+    delete from ledger.idempotency_keys as k where k.expires_at <= now();
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
+$$;
+
+comment on function wallet.purge_idempotency_keys() is
+$$Delete the idempotency keys past their retention (ledger.config.idempotency_retention, 7 days by default); returns how many.
+
+Run it from a scheduler. An expired key that was not purged yet is reused all the same.$$;

@@ -1,0 +1,157 @@
+-- Triggers that make the invariants structural: they hold whoever writes to
+-- the tables, the owner and superusers included (short of disabling triggers).
+-- Trigger names carry a number so their firing order is explicit.
+
+-- Invariant 4: transactions and entries are append-only; wallets are never
+-- deleted. Fires for every role, including the owner.
+create function wallet._tg_ledger__append_only()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    raise exception using
+        errcode = 'PW060',
+        message = format('%I.%I is append-only: %s is not allowed', tg_table_schema, tg_table_name, tg_op),
+        hint = 'To correct a posting, post a new transaction.';
+end;
+$$;
+
+create trigger _100_append_only
+before update or delete on ledger.transactions
+for each row execute function wallet._tg_ledger__append_only();
+
+create trigger _100_append_only
+before update or delete on ledger.entries
+for each row execute function wallet._tg_ledger__append_only();
+
+create trigger _100_append_only
+before delete on ledger.wallets
+for each row execute function wallet._tg_ledger__append_only();
+
+create trigger _110_append_only_truncate
+before truncate on ledger.transactions
+for each statement execute function wallet._tg_ledger__append_only();
+
+create trigger _110_append_only_truncate
+before truncate on ledger.entries
+for each statement execute function wallet._tg_ledger__append_only();
+
+create trigger _110_append_only_truncate
+before truncate on ledger.wallets
+for each statement execute function wallet._tg_ledger__append_only();
+
+-- Invariant 3: a wallet's balance is a cache of its entries. An UPDATE may move
+-- the balance only to the balance_after of the wallet's next entry (the one
+-- right after last_entry_id), by exactly that entry's amount, so a bare
+-- `update ledger.wallets set balance = ...` fails. Which wallet a row is never
+-- changes.
+create function wallet._tg_wallets__balance_from_entries()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_entry ledger.entries;
+    v_previous bigint;
+begin
+    if (new.id, new.asset, new.holder, new.user_id, new.slot, new.created_at)
+        is distinct from (old.id, old.asset, old.holder, old.user_id, old.slot, old.created_at) then
+        raise exception using
+            errcode = 'PW060',
+            message = format('wallet %s: only its balance may change', old.id);
+    end if;
+    if new.balance = old.balance and new.last_entry_id is not distinct from old.last_entry_id then
+        return new;
+    end if;
+
+    select * into v_entry from ledger.entries as e where e.id = new.last_entry_id;
+    select max(e.id) into v_previous
+    from ledger.entries as e
+    where e.wallet_id = new.id and e.id < new.last_entry_id;
+
+    if v_entry.wallet_id is distinct from new.id
+        or v_entry.balance_after <> new.balance
+        or v_entry.amount::numeric <> new.balance::numeric - old.balance::numeric
+        or v_previous is distinct from old.last_entry_id then
+        raise exception using
+            errcode = 'PW061',
+            message = format('wallet %s: a balance changes only through a posting', old.id),
+            detail = format('Balance %s -> %s, last entry %s -> %s.',
+                old.balance, new.balance, old.last_entry_id, new.last_entry_id),
+            hint = 'Use wallet.topup, wallet.bonus or wallet.spend.';
+    end if;
+    return new;
+end;
+$$;
+
+create trigger _200_balance_from_entries
+before update on ledger.wallets
+for each row execute function wallet._tg_wallets__balance_from_entries();
+
+-- Invariant 2, checked at commit: a transaction has exactly two entries, one
+-- debit and one credit of its amount, in wallets of its asset: the user's
+-- wallet and, for a topup or bonus, a treasury slot (debited), for a spend, a
+-- revenue slot (credited). And every entry has been applied to its wallet.
+create function wallet._check_transaction(transaction_id uuid)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_ok boolean;
+begin
+    select
+        count(*) = 2
+        and sum(e.amount) = 0
+        and bool_and(abs(e.amount) = t.amount and w.asset = t.asset)
+        and bool_and(w.last_entry_id >= e.id)
+        and count(*) filter (
+            where w.holder = 'user' and w.user_id = t.user_id
+                and (e.amount > 0) = (t.kind in ('topup', 'bonus'))
+        ) = 1
+        and count(*) filter (
+            where w.holder = case when t.kind = 'spend' then 'revenue' else 'treasury' end
+        ) = 1
+    into v_ok
+    from ledger.transactions as t
+    join ledger.entries as e on e.transaction_id = t.id
+    join ledger.wallets as w on w.id = e.wallet_id
+    where t.id = _check_transaction.transaction_id
+    group by t.id;
+
+    if v_ok is not true then
+        raise exception using
+            errcode = 'PW062',
+            message = format('transaction %s does not balance', transaction_id),
+            detail = 'A transaction needs one debit and one credit of its amount, between the user''s '
+                'wallet and a system wallet of its asset, both applied to their balances.';
+    end if;
+end;
+$$;
+
+create function wallet._tg_ledger__balanced()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    if tg_table_name = 'entries' then
+        perform wallet._check_transaction(new.transaction_id);
+    else
+        perform wallet._check_transaction(new.id);
+    end if;
+    return null;
+end;
+$$;
+
+create constraint trigger _300_balanced
+after insert on ledger.transactions
+deferrable initially deferred
+for each row execute function wallet._tg_ledger__balanced();
+
+create constraint trigger _300_balanced
+after insert on ledger.entries
+deferrable initially deferred
+for each row execute function wallet._tg_ledger__balanced();

@@ -1,0 +1,66 @@
+-- Roles and rights. wallet_api (the facade) may only EXECUTE the API
+-- functions; wallet_reader may read everything for reporting; the owner, who
+-- runs `pgwallet migrate`, is the only one that changes the schema. Both roles
+-- are NOLOGIN: grant them to login roles.
+
+do $$
+begin
+    if not exists (select from pg_catalog.pg_roles where rolname = 'wallet_api') then
+        create role wallet_api nologin;
+    end if;
+    if not exists (select from pg_catalog.pg_roles where rolname = 'wallet_reader') then
+        create role wallet_reader nologin;
+    end if;
+exception
+    when insufficient_privilege then
+        raise notice 'cannot create roles wallet_api and wallet_reader: ask a DBA to create them (NOLOGIN)';
+    when unique_violation or duplicate_object then
+        null;  -- created concurrently by another migration of the same cluster
+end;
+$$;
+
+revoke all on schema ledger from public;
+revoke all on all tables in schema ledger from public;
+revoke all on all functions in schema wallet from public;
+
+do $$
+begin
+    if exists (select from pg_catalog.pg_roles where rolname = 'wallet_api') then
+        grant usage on schema wallet to wallet_api;
+        grant execute on function
+            wallet.topup(uuid, text, bigint, text, jsonb),
+            wallet.bonus(uuid, text, bigint, text, jsonb),
+            wallet.spend(uuid, text, bigint, text, jsonb),
+            wallet.balance(uuid, text),
+            wallet.balances(uuid),
+            wallet.history(uuid, text, integer, bigint),
+            wallet.get_transaction(uuid),
+            wallet.list_transactions(uuid, text, text, integer, bigint),
+            wallet.create_user(text, text, uuid),
+            wallet.get_user(uuid),
+            wallet.list_users(text, integer, uuid),
+            wallet.list_assets(),
+            wallet.get_asset(text),
+            wallet.purge_idempotency_keys(),
+            wallet.error_codes()
+        to wallet_api;
+    end if;
+    if exists (select from pg_catalog.pg_roles where rolname = 'wallet_reader') then
+        grant usage on schema wallet, ledger to wallet_reader;
+        grant select on all tables in schema ledger to wallet_reader;
+        grant execute on function
+            wallet.balance(uuid, text),
+            wallet.balances(uuid),
+            wallet.history(uuid, text, integer, bigint),
+            wallet.get_transaction(uuid),
+            wallet.list_transactions(uuid, text, text, integer, bigint),
+            wallet.get_user(uuid),
+            wallet.list_users(text, integer, uuid),
+            wallet.list_assets(),
+            wallet.get_asset(text),
+            wallet.verify(),
+            wallet.error_codes()
+        to wallet_reader;
+    end if;
+end;
+$$;

@@ -1,0 +1,110 @@
+"""Fixtures shared by every test layer: a real PostgreSQL, fresh databases.
+
+Without DATABASE_URL the session starts one throwaway embedded server; with
+it, the tests use that server and create and drop only databases named
+`pgwallet_test_*`. A template database is migrated once per session and each
+test module gets its own clone, so modules never see each other's data.
+"""
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from pgwallet import database, embedded
+from pgwallet.migrate import migrate
+
+_SESSION_TAG = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+_module_numbers = itertools.count()
+
+from tests.support import Conn
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to a maintenance database of the test server."""
+    if url := os.environ.get(database.DATABASE_URL_ENV):
+        yield url
+        return
+    data_dir: Path = tmp_path_factory.mktemp("embedded") / "pgdata"
+    with embedded.running_server(data_dir, throwaway=True) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> Iterator[str]:
+    """A database migrated once per session, the template of every test database."""
+    name = f"pgwallet_test_template_{_SESSION_TAG}"
+    database.drop_database(server_url, name)
+    database.create_database(server_url, name)
+    migrate(database.with_database(server_url, name))
+    yield name
+    database.drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def db_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, migrated database for this test module."""
+    name = f"pgwallet_test_{_SESSION_TAG}_{next(_module_numbers)}"
+    database.create_database(server_url, name, template=template_database)
+    yield database.with_database(server_url, name)
+    database.drop_database(server_url, name)
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[Conn]:
+    """A connection as the schema owner (the DBA in psql), autocommit."""
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as connection:
+        yield connection
+
+
+@pytest.fixture
+def api(db_url: str) -> Iterator[Conn]:
+    """A connection as the facade has it: role wallet_api, autocommit."""
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as connection:
+        connection.execute("set role wallet_api")
+        yield connection
+
+
+@pytest.fixture
+def new_asset(conn: Conn) -> Callable[[], str]:
+    """Create a fresh active asset; returns its code."""
+
+    def create() -> str:
+        code = f"asset_{uuid.uuid4().hex[:12]}"
+        conn.execute("select wallet.create_asset(%s, %s)", [code, code.replace("_", " ").title()])
+        return code
+
+    return create
+
+
+@pytest.fixture
+def new_user(conn: Conn) -> Callable[[], uuid.UUID]:
+    """Create a fresh active user; returns their id."""
+
+    def create() -> uuid.UUID:
+        tag = uuid.uuid4().hex[:12]
+        row = conn.execute(
+            "select wallet.create_user(%s, %s) as id", [f"User {tag}", f"{tag}@example.com"]
+        ).fetchone()
+        assert row is not None
+        return uuid.UUID(str(row["id"]))
+
+    return create
+
+
+@pytest.fixture
+def asset(new_asset: Callable[[], str]) -> str:
+    """A fresh asset for this test."""
+    return new_asset()
+
+
+@pytest.fixture
+def user(new_user: Callable[[], uuid.UUID]) -> uuid.UUID:
+    """A fresh user for this test."""
+    return new_user()

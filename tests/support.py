@@ -1,0 +1,56 @@
+"""Small helpers for tests that call the SQL API."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+Conn = psycopg.Connection[dict[str, Any]]
+
+
+def key() -> str:
+    """A fresh idempotency key."""
+    return f"test-{uuid.uuid4()}"
+
+
+def post(
+    conn: Conn,
+    kind: str,
+    user_id: uuid.UUID,
+    asset: str,
+    amount: int,
+    idempotency_key: str | None = None,
+    metadata: str = "{}",
+) -> dict[str, Any]:
+    """Call wallet.<kind> with named arguments; return the receipt."""
+    assert kind in {"topup", "bonus", "spend"}
+    row = conn.execute(
+        f"select * from wallet.{kind}(user_id => %s, asset => %s, amount => %s, "
+        "idempotency_key => %s, metadata => %s::jsonb)",
+        [user_id, asset, amount, key() if idempotency_key is None else idempotency_key, metadata],
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+@contextmanager
+def raises_sqlstate(sqlstate: str) -> Iterator[pytest.ExceptionInfo[psycopg.Error]]:
+    """Expect a database error with this SQLSTATE."""
+    with pytest.raises(psycopg.Error) as info:
+        yield info
+    assert info.value.sqlstate == sqlstate, f"{info.value.sqlstate}: {info.value}"
+
+
+def balance(conn: Conn, user_id: uuid.UUID, asset: str) -> int:
+    """wallet.balance as an int."""
+    row = conn.execute("select wallet.balance(%s, %s) as b", [user_id, asset]).fetchone()
+    assert row is not None
+    return int(row["b"])
+
+
+def verify(conn: Conn) -> dict[str, bool]:
+    """wallet.verify() as {check_name: ok}."""
+    return {r["check_name"]: r["ok"] for r in conn.execute("select * from wallet.verify()")}
