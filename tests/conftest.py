@@ -18,11 +18,10 @@ from psycopg.rows import dict_row
 
 from pgwallet import database, embedded
 from pgwallet.migrate import migrate
+from tests.support import Conn
 
 _SESSION_TAG = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 _module_numbers = itertools.count()
-
-from tests.support import Conn
 
 
 @pytest.fixture(scope="session")

