@@ -2,6 +2,8 @@
 
 from litestar import Litestar, get
 
+from pgwallet import dashboard
+
 
 @get("/health", sync_to_thread=False)
 def health() -> dict[str, str]:
@@ -11,4 +13,4 @@ def health() -> dict[str, str]:
 
 def create_app() -> Litestar:
     """Build the application."""
-    return Litestar(route_handlers=[health])
+    return Litestar(route_handlers=[health, *dashboard.routes])
