@@ -23,7 +23,8 @@ def posted(conn: Conn, user: uuid.UUID, asset: str) -> dict[str, object]:
 def as_owner(conn: Conn) -> Iterator[Conn]:
     """The same connection acting as a non-superuser role that owns the ledger tables."""
     conn.execute(
-        f"do $$ begin create role {OWNER} nologin; exception when duplicate_object then null; end $$"
+        f"do $$ begin create role {OWNER} nologin; "
+        "exception when duplicate_object then null; end $$"
     )
     for table in LEDGER_TABLES:
         conn.execute(f"alter table ledger.{table} owner to {OWNER}")
@@ -84,7 +85,7 @@ def test_a_bare_balance_update_fails(conn: Conn, user: uuid.UUID, asset: str) ->
 
 
 def test_a_balance_cannot_jump_to_an_old_entry(conn: Conn, user: uuid.UUID, asset: str) -> None:
-    """Even pointing last_entry_id at a real entry of the wallet is refused unless it is the next one."""
+    """Pointing last_entry_id at an earlier entry of the wallet is refused too."""
     post(conn, "topup", user, asset, 100)
     post(conn, "topup", user, asset, 5)
     first = conn.execute(
