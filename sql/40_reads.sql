@@ -121,7 +121,7 @@ as $$
     join ledger.entries as e on e.transaction_id = t.id
     join ledger.wallets as w on w.id = e.wallet_id
     where t.id = any (transaction_ids)
-    order by t.seq desc, e.id;
+    order by t.seq desc, e.amount;  -- the debit first
 $$;
 
 create function wallet.get_transaction(transaction_id uuid)
