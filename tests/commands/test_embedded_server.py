@@ -1,0 +1,129 @@
+"""The embedded PostgreSQL as every command uses it without DATABASE_URL:
+started for a command, stopped when it ends (also on SIGTERM), never blocked
+by what a killed process left behind."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from pgwallet import database, embedded
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A data directory of its own; any server still running there is stopped afterwards."""
+    path = tmp_path / "pgdata"
+    yield path
+    if (pid := _postmaster_pid(path)) is not None:
+        psutil.Process(pid).terminate()
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != database.DATABASE_URL_ENV}
+    return {**env, embedded.DATA_DIR_ENV: str(data_dir)}
+
+
+def _pgwallet(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pgwallet.cli", *args],
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _postmaster_pid(data_dir: Path) -> int | None:
+    """The pid of the server running in data_dir, if any."""
+    pid_file = data_dir / "postmaster.pid"
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text().split()[0])
+    return pid if psutil.pid_exists(pid) else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_health(port: int, process: subprocess.Popen[Any]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not become healthy")
+
+
+def test_a_command_starts_and_stops_its_server(data_dir: Path) -> None:
+    migrated = _pgwallet(data_dir, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "0001_ledger" in migrated.stdout
+
+    verified = _pgwallet(data_dir, "verify")
+
+    assert verified.returncode == 0, verified.stderr
+    assert "FAIL" not in verified.stdout
+    assert _postmaster_pid(data_dir) is None
+
+
+def test_serve_stops_the_server_on_sigterm(data_dir: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pgwallet.cli", "serve", "--migrate", "--seed", "--port", str(port)],
+        env=_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for_health(port, process)
+        assert _postmaster_pid(data_dir) is not None
+
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+
+    assert _postmaster_pid(data_dir) is None
+
+
+def test_a_killed_process_does_not_keep_the_server_alive(data_dir: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pgwallet.cli", "serve", "--migrate", "--port", str(port)],
+        env=_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_health(port, process)
+    process.kill()  # SIGKILL: no cleanup at all
+    process.wait()
+    left_behind = _postmaster_pid(data_dir)
+    assert left_behind is not None
+    assert process.pid in json.loads((data_dir / ".handle_pids.json").read_text())
+
+    verified = _pgwallet(data_dir, "verify")  # reuses the server, then stops it
+
+    assert verified.returncode == 0, verified.stderr
+    assert _postmaster_pid(data_dir) is None

@@ -1,0 +1,50 @@
+"""A non-editable install carries the SQL and the migrations."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pgwallet.resources import MIGRATIONS_DIR, SQL_DIR
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_wheel_ships_sql_and_migrations_where_the_package_finds_them(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
+        cwd=CHECKOUT,
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("pgwallet-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+
+    located = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pgwallet import resources; print(resources.SQL_DIR, resources.MIGRATIONS_DIR)",
+        ],
+        env={"PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    sql_dir, migrations_dir = (Path(p) for p in located)
+    assert sql_dir == site / "pgwallet" / "_sql"
+    assert migrations_dir == site / "pgwallet" / "_migrations"
+    assert sorted(p.name for p in sql_dir.glob("*.sql")) == sorted(
+        p.name for p in SQL_DIR.glob("*.sql")
+    )
+    assert sorted(p.name for p in migrations_dir.glob("*.sql")) == sorted(
+        p.name for p in MIGRATIONS_DIR.glob("*.sql")
+    )
