@@ -131,9 +131,13 @@ begin
 end;
 $$;
 
+-- SECURITY DEFINER because a deferred trigger runs at commit, after the
+-- posting's SECURITY DEFINER call has returned: before PostgreSQL 18 it then
+-- runs as the committing role (wallet_api), which may not read the tables.
 create function wallet._tg_ledger__balanced()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
