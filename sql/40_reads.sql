@@ -166,10 +166,8 @@ begin
     if asset is not null then
         perform wallet._get_asset(asset);
     end if;
-    if kind is not null and kind not in ('topup', 'bonus', 'spend') then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid kind %L: it is topup, bonus or spend', kind);
+    if kind is not null then
+        perform wallet._check_choice(kind, array['topup', 'bonus', 'spend'], 'kind');
     end if;
     perform wallet._check_limit("limit");
     return query

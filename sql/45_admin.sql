@@ -1,5 +1,21 @@
 -- Creating users and assets, changing their status, purging expired keys.
 
+-- Refuse a value outside its list (a status, a kind) with PW002.
+create function wallet._check_choice(value text, choices text[], what text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if value is null or not value = any (choices) then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid %s %L: it is one of %s', what, value, array_to_string(choices, ', '));
+    end if;
+end;
+$$;
+
 create function wallet.create_user(name text, email text, id uuid default null)
 returns uuid
 language plpgsql
@@ -93,11 +109,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    if status is null or status not in ('active', 'frozen') then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid asset status %L: it is active or frozen', status);
-    end if;
+    perform wallet._check_choice(status, array['active', 'frozen'], 'asset status');
     update ledger.assets as a set status = set_asset_status.status where a.code = set_asset_status.code;
     return wallet.get_asset(code);
 end;
@@ -115,11 +127,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    if status is null or status not in ('active', 'suspended') then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid user status %L: it is active or suspended', status);
-    end if;
+    perform wallet._check_choice(status, array['active', 'suspended'], 'user status');
     update ledger.users as u set status = set_user_status.status where u.id = set_user_status.user_id;
     return wallet.get_user(user_id);
 end;

@@ -127,34 +127,38 @@ def test_metadata_must_be_an_object(conn: Conn, user: uuid.UUID, asset: str) -> 
         post(conn, "topup", user, asset, 1, metadata="[1, 2]")
 
 
-def test_frozen_asset_refuses_postings_until_unfrozen(
-    conn: Conn, user: uuid.UUID, asset: str
+@pytest.mark.parametrize(
+    ("holder", "lock", "unlock", "sqlstate"),
+    [
+        (
+            "asset",
+            "wallet.set_asset_status(%s, 'frozen')",
+            "wallet.set_asset_status(%s, 'active')",
+            "PW040",
+        ),
+        (
+            "user",
+            "wallet.set_user_status(%s, 'suspended')",
+            "wallet.set_user_status(%s, 'active')",
+            "PW041",
+        ),
+    ],
+)
+def test_frozen_assets_and_suspended_users_refuse_postings_until_lifted(
+    conn: Conn, user: uuid.UUID, asset: str, holder: str, lock: str, unlock: str, sqlstate: str
 ) -> None:
+    target = asset if holder == "asset" else user
     post(conn, "topup", user, asset, 10)
-    conn.execute("select wallet.set_asset_status(%s, 'frozen')", [asset])
+    conn.execute(f"select {lock}", [target])
 
     for kind in ("topup", "bonus", "spend"):
-        with raises_sqlstate("PW040"):
+        with raises_sqlstate(sqlstate):
             post(conn, kind, user, asset, 1)
     assert balance(conn, user, asset) == 10
+    assert conn.execute("select * from wallet.history(%s)", [user]).rowcount == 1
 
-    conn.execute("select wallet.set_asset_status(%s, 'active')", [asset])
+    conn.execute(f"select {unlock}", [target])
     assert post(conn, "spend", user, asset, 1)["balance"] == 9
-
-
-def test_suspended_user_is_refused_postings_until_reinstated(
-    conn: Conn, user: uuid.UUID, asset: str
-) -> None:
-    post(conn, "topup", user, asset, 10)
-    conn.execute("select wallet.set_user_status(%s, 'suspended')", [user])
-
-    for kind in ("topup", "bonus", "spend"):
-        with raises_sqlstate("PW041"):
-            post(conn, kind, user, asset, 1)
-    assert balance(conn, user, asset) == 10
-
-    conn.execute("select wallet.set_user_status(%s, 'active')", [user])
-    assert post(conn, "topup", user, asset, 1)["balance"] == 11
 
 
 def test_a_replay_returns_the_stored_receipt(conn: Conn, user: uuid.UUID, asset: str) -> None:
