@@ -1,16 +1,62 @@
-"""The HTTP facade (Litestar): each route calls one `wallet.*` function."""
+"""The HTTP facade (Litestar): each route calls one `wallet.*` function.
 
-from litestar import Litestar, get
+`create_app()` is the factory uvicorn calls in each worker (`pgwallet serve`):
+settings from the environment, the pool opened in the lifespan, one family of
+exception handlers that answers every error as a problem document, and the
+OpenAPI document at /schema/openapi.json.
+"""
 
-from pgwallet import dashboard
+from typing import cast
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler
+
+from pgwallet import access_log, assets, dashboard, health, postings, transactions, users
+from pgwallet.pool import lifespan, provide_database
+from pgwallet.problems import exception_handlers
+from pgwallet.settings import Settings
+
+API_VERSION = "1.0.0"
 
 
-@get("/health", sync_to_thread=False)
-def health() -> dict[str, str]:
-    """Liveness: the process answers; the database is not consulted."""
-    return {"status": "ok"}
+def _logging(settings: Settings) -> LoggingConfig:
+    return LoggingConfig(
+        root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        # The problem handlers log what deserves it (a 500), once.
+        log_exceptions="never",
+    )
 
 
-def create_app() -> Litestar:
-    """Build the application."""
-    return Litestar(route_handlers=[health, *dashboard.routes])
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application; its settings come from the environment unless given."""
+    settings = settings or Settings.from_env()
+    app = Litestar(
+        route_handlers=[
+            *health.routes,
+            *assets.routes,
+            *users.routes,
+            *transactions.routes,
+            *postings.routes,
+            # The dashboard's list mixes handlers and a router: typed loosely.
+            *cast("list[ControllerRouterHandler]", dashboard.routes),
+        ],
+        dependencies={"db": Provide(provide_database, sync_to_thread=False)},
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="pgwallet",
+            version=API_VERSION,
+            description="A wallet service for virtual credits: a double-entry ledger in "
+            "PostgreSQL. Errors are RFC 9457 problem documents with a stable `code`.",
+            path="/schema",
+        ),
+        logging_config=_logging(settings),
+    )
+    access_log.install(app)
+    return app

@@ -1,0 +1,72 @@
+"""One structured access-log line per request, and its X-Request-ID.
+
+It wraps the whole ASGI handler of the app (`install`), not a route: Litestar's
+route middleware never sees an unknown route or a wrong method, and those
+must be logged and carry their request id as well.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("pgwallet.access")
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A caller's id is kept when it is a sane token; anything else is replaced.
+_ACCEPTED_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == REQUEST_ID_HEADER and _ACCEPTED_ID.fullmatch(value):
+            return value.decode()
+    return uuid.uuid4().hex
+
+
+class AccessLog:
+    """ASGI middleware: echo or create X-Request-ID, then log method, path, status, duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        request_id = _request_id(scope)
+        started = time.perf_counter()
+        status = 500  # what the server answers when the app dies before it starts a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            line = {
+                "method": method,
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+            }
+            logger.info(json.dumps(line))
+
+
+def install(app: Litestar) -> None:
+    """Put the access log around everything the app answers."""
+    app.asgi_handler = AccessLog(app.asgi_handler)

@@ -1,0 +1,18 @@
+"""GET /v1/assets: every asset, active and frozen."""
+
+import msgspec
+from litestar import get
+
+from pgwallet.examples import ASSET, responses
+from pgwallet.pool import Database
+from pgwallet.shapes import Asset, AssetList
+
+
+@get("/v1/assets", responses=responses(200, AssetList([ASSET])))
+async def list_assets(db: Database) -> AssetList:
+    """Every asset, by code."""
+    rows = await db.rows("select code, name, description, status from wallet.list_assets()")
+    return AssetList(msgspec.convert(rows, list[Asset]))
+
+
+routes = [list_assets]

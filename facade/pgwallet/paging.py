@@ -1,0 +1,69 @@
+"""Pages of the list routes: the `limit` and `cursor` query parameters.
+
+A cursor is opaque to clients: the URL-safe base64 of `<list>:<keyset value>`
+(the last user's id, entry_id or transaction seq of the page), so that a
+cursor of one list is refused by another and nobody builds on its inside.
+"""
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from litestar.params import Parameter
+
+from pgwallet.problems import INVALID_REQUEST, ProblemError
+from pgwallet.shapes import BIGINT_MAX
+
+T = TypeVar("T")
+
+# 1 to 500, as digits: "1e2", "1.0" or "+5" are refused, not read as numbers.
+LIMIT_PATTERN = "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$"
+
+Limit = Annotated[
+    str,
+    Parameter(
+        pattern=LIMIT_PATTERN,
+        description="Page size, 1 to 500 (default 50).",
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Parameter(
+        max_length=200,
+        description="Opaque: the `next_cursor` of the previous page (absent for the first page).",
+    ),
+]
+
+
+def bigint(text: str) -> int:
+    """A positive bigint from its digits (ValueError otherwise)."""
+    if not text.isdigit() or not 0 < int(text) <= BIGINT_MAX:
+        raise ValueError(text)
+    return int(text)
+
+
+def encode_cursor(list_name: str, value: object) -> str:
+    """The cursor that continues `list_name` after `value`."""
+    return base64.urlsafe_b64encode(f"{list_name}:{value}".encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str | None, list_name: str, parse: Callable[[str], T]) -> T | None:
+    """The keyset value of a cursor of `list_name`, None without one; 400 when it is not ours."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        name, _, value = text.partition(":")
+        if name != list_name:
+            raise ValueError(name)
+        return parse(value)
+    except (ValueError, binascii.Error):
+        raise ProblemError(
+            INVALID_REQUEST, f"cursor {cursor!r} is not a cursor of this list"
+        ) from None
+
+
+def next_cursor(list_name: str, count: int, limit: int, last_value: object) -> str | None:
+    """The cursor of the next page: none when this page was not full."""
+    return encode_cursor(list_name, last_value) if count == limit else None

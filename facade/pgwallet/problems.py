@@ -1,0 +1,221 @@
+"""Every error the API answers, as an RFC 9457 problem document; the one SQLSTATE -> HTTP map.
+
+A handler never builds an error response itself: it raises (or lets the
+database raise), and the exception handlers below turn what was raised into
+`application/problem+json` with `type`, `title`, `status`, `detail` and the
+contract's stable `code`. `SQLSTATE_PROBLEMS` mirrors the SQL catalogue
+`wallet.error_codes()` row for row (a test checks it); any other database
+failure is either the client's malformed data (class 22, 400), the database
+being unreachable, busy or overloaded (503 with Retry-After), or a bug (500).
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import psycopg
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+logger = logging.getLogger(__name__)
+
+AnyRequest = Request[Any, Any, Any]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:pgwallet:problem:"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem document, with the contract's stable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    """One kind of error: its HTTP status, stable code and title."""
+
+    status: int
+    code: str
+    title: str
+    retry_after: bool = False  # the answer says when to retry
+
+    def document(self, detail: str, hint: str | None = None) -> Problem:
+        """The problem document of one occurrence."""
+        return Problem(TYPE_PREFIX + self.code, self.title, self.status, detail, self.code, hint)
+
+
+INVALID_REQUEST = ProblemKind(400, "invalid_request", "Invalid request")
+IDEMPOTENCY_KEY_MISSING = ProblemKind(400, "idempotency_key_missing", "Idempotency-Key missing")
+NOT_FOUND = ProblemKind(404, "not_found", "Not found")
+METHOD_NOT_ALLOWED = ProblemKind(405, "method_not_allowed", "Method not allowed")
+USER_NOT_FOUND = ProblemKind(404, "user_not_found", "User not found")
+ASSET_NOT_FOUND = ProblemKind(404, "asset_not_found", "Asset not found")
+TRANSACTION_NOT_FOUND = ProblemKind(404, "transaction_not_found", "Transaction not found")
+IDEMPOTENCY_KEY_REUSED = ProblemKind(409, "idempotency_key_reused", "Idempotency-Key reused")
+IDEMPOTENCY_KEY_IN_PROGRESS = ProblemKind(
+    409, "idempotency_key_in_progress", "Idempotency-Key in progress", retry_after=True
+)
+ASSET_FROZEN = ProblemKind(409, "asset_frozen", "Asset frozen")
+USER_SUSPENDED = ProblemKind(409, "user_suspended", "User suspended")
+EMAIL_TAKEN = ProblemKind(409, "email_taken", "Email taken")
+ASSET_CODE_TAKEN = ProblemKind(409, "asset_code_taken", "Asset code taken")
+USER_ID_TAKEN = ProblemKind(409, "user_id_taken", "User id taken")
+INSUFFICIENT_FUNDS = ProblemKind(422, "insufficient_funds", "Insufficient funds")
+BALANCE_OUT_OF_RANGE = ProblemKind(422, "balance_out_of_range", "Balance out of range")
+UNAVAILABLE = ProblemKind(503, "unavailable", "Service unavailable", retry_after=True)
+INTERNAL_ERROR = ProblemKind(500, "internal_error", "Internal error")
+
+# wallet.error_codes(), row for row. The ledger-guard errors (PW06x) cannot be
+# caused by a request: the API never updates the ledger by hand, so one of them
+# reaching a handler is a bug, and a bug is a 500.
+SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
+    "PW001": INVALID_REQUEST,  # invalid_amount
+    "PW002": INVALID_REQUEST,  # invalid_argument
+    "PW003": INVALID_REQUEST,  # invalid_idempotency_key
+    "PW010": USER_NOT_FOUND,
+    "PW011": ASSET_NOT_FOUND,
+    "PW012": TRANSACTION_NOT_FOUND,
+    "PW020": INSUFFICIENT_FUNDS,
+    "PW021": BALANCE_OUT_OF_RANGE,
+    "PW030": IDEMPOTENCY_KEY_REUSED,
+    "PW031": IDEMPOTENCY_KEY_IN_PROGRESS,
+    "PW032": UNAVAILABLE,  # wallet_busy: a lock wait exceeded lock_timeout
+    "PW040": ASSET_FROZEN,
+    "PW041": USER_SUSPENDED,
+    "PW050": EMAIL_TAKEN,
+    "PW051": ASSET_CODE_TAKEN,
+    "PW052": USER_ID_TAKEN,
+    "PW060": INTERNAL_ERROR,  # ledger_append_only
+    "PW061": INTERNAL_ERROR,  # balance_not_posted
+    "PW062": INTERNAL_ERROR,  # ledger_unbalanced
+}
+
+# Every kind an answer may carry, by code (for the OpenAPI examples).
+KINDS: dict[str, ProblemKind] = {
+    kind.code: kind
+    for kind in [
+        INVALID_REQUEST,
+        IDEMPOTENCY_KEY_MISSING,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        *SQLSTATE_PROBLEMS.values(),
+        UNAVAILABLE,
+    ]
+}
+
+_UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
+
+
+class ProblemError(Exception):
+    """Raised by the facade's own checks; answered as the problem it names."""
+
+    def __init__(self, kind: ProblemKind, detail: str, hint: str | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.hint = hint
+
+
+def from_database_error(error: psycopg.Error) -> ProblemError:
+    """The problem a database error means for the client."""
+    primary = error.diag.message_primary or str(error)
+    if (kind := SQLSTATE_PROBLEMS.get(error.sqlstate or "")) is not None:
+        if kind is INTERNAL_ERROR:
+            return ProblemError(kind, "The request could not be completed.")
+        return ProblemError(kind, primary, error.diag.message_hint)
+    if isinstance(error, psycopg.DataError):
+        # Class 22 or text psycopg cannot send: data the client sent that the
+        # facade let through (a NUL character, an unsupported unicode escape).
+        return ProblemError(INVALID_REQUEST, primary)
+    if isinstance(error, psycopg.OperationalError):
+        # Connection lost or refused, pool exhausted (PoolTimeout), lock or
+        # statement timeout, too many connections, shutdown, deadlock or
+        # serialization failure (already retried once).
+        return ProblemError(UNAVAILABLE, _UNAVAILABLE_DETAIL)
+    return ProblemError(INTERNAL_ERROR, "The request could not be completed.")
+
+
+def _answer(problem: ProblemError, retry_after_seconds: int) -> Response[Problem]:
+    headers = {"Retry-After": str(retry_after_seconds)} if problem.kind.retry_after else {}
+    return Response(
+        problem.kind.document(problem.detail, problem.hint),
+        status_code=problem.kind.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _retry_after(request: AnyRequest) -> int:
+    seconds: int = request.app.state.settings.retry_after_seconds
+    return seconds
+
+
+def handle_problem(request: AnyRequest, exc: ProblemError) -> Response[Problem]:
+    """A problem raised by the facade."""
+    return _answer(exc, _retry_after(request))
+
+
+def handle_database_error(request: AnyRequest, exc: psycopg.Error) -> Response[Problem]:
+    """A database error, through SQLSTATE_PROBLEMS."""
+    problem = from_database_error(exc)
+    if problem.kind is INTERNAL_ERROR:
+        logger.error("database error %s on %s", exc.sqlstate, request.url.path, exc_info=exc)
+    return _answer(problem, _retry_after(request))
+
+
+def _source(source: object) -> str:
+    """Where a parameter was read: `path`, `query`, `header`, `body`."""
+    return str(getattr(source, "value", source or "body"))
+
+
+def _validation_detail(exc: ValidationException) -> str:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    reasons = [
+        f"{error.get('key', 'body')} ({_source(error.get('source'))}): {error.get('message')}"
+        for error in errors
+        if isinstance(error, dict)
+    ]
+    return "; ".join(reasons) or "The request is malformed."
+
+
+def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[Problem]:
+    """Litestar's own errors: validation, unknown route, method not allowed, body too large."""
+    if isinstance(exc, ValidationException):
+        problem = ProblemError(INVALID_REQUEST, _validation_detail(exc))
+    elif exc.status_code == 404:
+        problem = ProblemError(NOT_FOUND, f"No route {request.url.path}.")
+    elif exc.status_code == 405:
+        problem = ProblemError(
+            METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}."
+        )
+    elif exc.status_code < 500:
+        kind = ProblemKind(exc.status_code, INVALID_REQUEST.code, INVALID_REQUEST.title)
+        problem = ProblemError(kind, exc.detail)
+    else:
+        logger.error("HTTP %s on %s", exc.status_code, request.url.path, exc_info=exc)
+        problem = ProblemError(INTERNAL_ERROR, "The request could not be completed.")
+    response = _answer(problem, _retry_after(request))
+    if exc.headers:
+        response.headers.update(exc.headers)  # e.g. Allow on 405
+    return response
+
+
+def handle_unexpected(request: AnyRequest, exc: Exception) -> Response[Problem]:
+    """A bug: logged with its traceback, answered as a bare 500 problem."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _answer(ProblemError(INTERNAL_ERROR, "The request could not be completed."), 1)
+
+
+exception_handlers = {
+    ProblemError: handle_problem,
+    psycopg.Error: handle_database_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,145 @@
+"""The JSON shapes of the API (contract section 4), as msgspec structs.
+
+Amounts leave as strings (a bigint does not fit a JavaScript number) and come
+in as a digit string or a JSON integer, 1 .. 9223372036854775807. The SQL
+casts amounts to text itself, so a row converts to its shape as it is.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+
+BIGINT_MAX = 9223372036854775807
+AMOUNT_PATTERN = "^[1-9][0-9]{0,18}$"
+
+Amount = (
+    Annotated[int, msgspec.Meta(ge=1, le=BIGINT_MAX, description="a whole number, 1 .. 2^63-1")]
+    | Annotated[
+        str, msgspec.Meta(pattern=AMOUNT_PATTERN, description="digits, 1 .. 9223372036854775807")
+    ]
+)
+Kind = Literal["topup", "bonus", "spend"]
+
+
+class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of a topup, bonus or spend."""
+
+    user_id: UUID
+    asset: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
+    amount: Amount
+    metadata: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        # The pattern bounds a string amount to 19 digits, not to the bigint maximum.
+        if int(self.amount) > BIGINT_MAX:
+            raise ValueError(f"amount must be at most {BIGINT_MAX}")
+
+
+class NewUser(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of POST /v1/users."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+
+
+class Receipt(msgspec.Struct):
+    """The answer to a posting; `balance` is the user's right after it."""
+
+    transaction_id: UUID
+    kind: Kind
+    user_id: UUID
+    asset: str
+    amount: str
+    balance: str
+    created_at: datetime
+
+
+class User(msgspec.Struct):
+    id: UUID
+    name: str
+    email: str
+    status: Literal["active", "suspended"]
+    created_at: datetime
+
+
+class UserPage(msgspec.Struct):
+    items: list[User]
+    next_cursor: str | None
+
+
+class Asset(msgspec.Struct):
+    code: str
+    name: str
+    description: str
+    status: Literal["active", "frozen"]
+
+
+class AssetList(msgspec.Struct):
+    items: list[Asset]
+
+
+class Balance(msgspec.Struct):
+    asset: str
+    balance: str
+
+
+class Balances(msgspec.Struct):
+    user_id: UUID
+    balances: list[Balance]
+
+
+class AssetBalance(msgspec.Struct):
+    user_id: UUID
+    asset: str
+    balance: str
+
+
+class HistoryItem(msgspec.Struct):
+    """One entry of a user's history."""
+
+    entry_id: int
+    transaction_id: UUID
+    kind: Kind
+    asset: str
+    direction: Literal["credit", "debit"]
+    amount: str
+    balance_after: str
+    created_at: datetime
+    metadata: dict[str, Any]
+
+
+class HistoryPage(msgspec.Struct):
+    items: list[HistoryItem]
+    next_cursor: str | None
+
+
+class Entry(msgspec.Struct):
+    """One of a transaction's two entries; `balance_after` is null for system wallets."""
+
+    entry_id: int
+    holder: Literal["user", "treasury", "revenue"]
+    direction: Literal["credit", "debit"]
+    amount: str
+    balance_after: str | None
+
+
+class Transaction(msgspec.Struct):
+    transaction_id: UUID
+    kind: Kind
+    user_id: UUID
+    asset: str
+    amount: str
+    created_at: datetime
+    metadata: dict[str, Any]
+    entries: list[Entry]
+
+
+class TransactionPage(msgspec.Struct):
+    items: list[Transaction]
+    next_cursor: str | None
+
+
+class Status(msgspec.Struct):
+    status: str

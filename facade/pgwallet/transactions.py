@@ -1,0 +1,100 @@
+"""The read routes of /v1/transactions: one transaction with its entries, and filtered lists."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import get
+from litestar.params import Parameter
+
+from pgwallet import examples
+from pgwallet.examples import responses
+from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.pool import Database
+from pgwallet.problems import (
+    ASSET_NOT_FOUND,
+    INVALID_REQUEST,
+    TRANSACTION_NOT_FOUND,
+    USER_NOT_FOUND,
+)
+from pgwallet.shapes import Entry, Kind, Transaction, TransactionPage
+
+# wallet.transaction_line: one row per entry, the transaction's fields repeated.
+_LINES = (
+    "select transaction_id, seq, kind, user_id, asset, amount::text as amount, created_at,"
+    " metadata, entry_id, holder, direction, entry_amount::text as entry_amount,"
+    " balance_after::text as balance_after"
+)
+
+
+def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
+    """Fold the lines into transactions, in the order of their first line."""
+    folded: dict[UUID, Transaction] = {}
+    for line in lines:
+        transaction = folded.get(line["transaction_id"])
+        if transaction is None:
+            transaction = folded[line["transaction_id"]] = Transaction(
+                line["transaction_id"],
+                line["kind"],
+                line["user_id"],
+                line["asset"],
+                line["amount"],
+                line["created_at"],
+                line["metadata"],
+                [],
+            )
+        transaction.entries.append(
+            Entry(
+                line["entry_id"],
+                line["holder"],
+                line["direction"],
+                line["entry_amount"],
+                line["balance_after"],
+            )
+        )
+    return list(folded.values())
+
+
+@get(
+    "/v1/transactions/{transaction_id:str}",
+    responses=responses(
+        200, examples.TRANSACTION_WITH_ENTRIES, INVALID_REQUEST, TRANSACTION_NOT_FOUND
+    ),
+)
+async def get_transaction(db: Database, transaction_id: UUID) -> Transaction:
+    """One transaction with its two entries (debit first)."""
+    lines = await db.rows(_LINES + " from wallet.get_transaction(%s)", [transaction_id])
+    (transaction,) = _transactions(lines)
+    return transaction
+
+
+@get(
+    "/v1/transactions",
+    responses=responses(
+        200,
+        TransactionPage([examples.TRANSACTION_WITH_ENTRIES], examples.NEXT),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+        ASSET_NOT_FOUND,
+    ),
+)
+async def list_transactions(
+    db: Database,
+    user_id: Annotated[UUID | None, Parameter(description="Only this user's.")] = None,
+    asset: Annotated[
+        str | None, Parameter(max_length=63, description="Only in this asset.")
+    ] = None,
+    kind: Annotated[Kind | None, Parameter(description="Only of this kind.")] = None,
+    limit: Limit = "50",
+    cursor: Cursor = None,
+) -> TransactionPage:
+    """Transactions, newest first, optionally of one user, asset and kind."""
+    lines = await db.rows(
+        _LINES + " from wallet.list_transactions(%s, %s, %s, %s, %s)",
+        [user_id, asset, kind, int(limit), read_cursor(cursor, "transaction", bigint)],
+    )
+    items = _transactions(lines)
+    last = lines[-1]["seq"] if lines else None
+    return TransactionPage(items, next_cursor("transaction", len(items), int(limit), last))
+
+
+routes = [get_transaction, list_transactions]

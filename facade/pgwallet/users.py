@@ -1,0 +1,151 @@
+"""The /v1/users routes: users, their balances and their history."""
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import get, post
+from litestar.params import Body, Parameter
+
+from pgwallet import examples
+from pgwallet.examples import responses
+from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.pool import Database
+from pgwallet.problems import (
+    ASSET_NOT_FOUND,
+    EMAIL_TAKEN,
+    INVALID_REQUEST,
+    USER_NOT_FOUND,
+)
+from pgwallet.shapes import (
+    AssetBalance,
+    Balance,
+    Balances,
+    HistoryItem,
+    HistoryPage,
+    NewUser,
+    User,
+    UserPage,
+)
+
+# Path parameters are read as strings and converted by the handler's signature,
+# so that a malformed id is a 400 `invalid_request`, not an unknown route.
+_USER = "/v1/users/{user_id:str}"
+
+Search = Annotated[
+    str | None,
+    Parameter(max_length=200, description="Part of a name or email, any case."),
+]
+AssetFilter = Annotated[str | None, Parameter(max_length=63, description="An asset code.")]
+
+
+@get(
+    "/v1/users",
+    responses=responses(
+        200, UserPage([examples.USER], examples.NEXT), INVALID_REQUEST, USER_NOT_FOUND
+    ),
+)
+async def list_users(
+    db: Database, q: Search = None, limit: Limit = "50", cursor: Cursor = None
+) -> UserPage:
+    """Users in order of creation, optionally those whose name or email contains `q`."""
+    rows = await db.rows(
+        "select id, name, email, status, created_at from wallet.list_users(%s, %s, %s)",
+        [q, int(limit), read_cursor(cursor, "user", UUID)],
+    )
+    users = msgspec.convert(rows, list[User])
+    return UserPage(
+        users, next_cursor("user", len(users), int(limit), users[-1].id if users else None)
+    )
+
+
+@post(
+    "/v1/users",
+    status_code=201,
+    responses=responses(201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN),
+)
+async def create_user(
+    db: Database,
+    data: Annotated[NewUser, Body(examples=[examples.example("a new user", examples.NEW_USER)])],
+) -> User:
+    """Create an active user (409 `email_taken` if another has the email, in any case)."""
+    created = await db.row("select wallet.create_user(%s, %s) as id", [data.name, data.email])
+    return await _user(db, created["id"])
+
+
+@get(_USER, responses=responses(200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND))
+async def get_user(db: Database, user_id: UUID) -> User:
+    """One user."""
+    return await _user(db, user_id)
+
+
+async def _user(db: Database, user_id: UUID) -> User:
+    row = await db.row(
+        "select id, name, email, status, created_at from wallet.get_user(%s)", [user_id]
+    )
+    return msgspec.convert(row, User)
+
+
+@get(
+    f"{_USER}/balances",
+    responses=responses(
+        200,
+        Balances(examples.ALICE, [Balance("gold_coins", "1000")]),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+    ),
+)
+async def get_balances(db: Database, user_id: UUID) -> Balances:
+    """A user's balances: every active asset (0 where they hold none) and every other they hold."""
+    rows = await db.rows(
+        "select asset, balance::text as balance from wallet.balances(%s)", [user_id]
+    )
+    return Balances(user_id, msgspec.convert(rows, list[Balance]))
+
+
+@get(
+    f"{_USER}/balances/{{asset:str}}",
+    responses=responses(
+        200,
+        AssetBalance(examples.ALICE, "gold_coins", "1000"),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+        ASSET_NOT_FOUND,
+    ),
+)
+async def get_balance(db: Database, user_id: UUID, asset: str) -> AssetBalance:
+    """A user's balance in one asset (0 when they hold none)."""
+    row = await db.row("select wallet.balance(%s, %s)::text as balance", [user_id, asset])
+    return AssetBalance(user_id, asset, row["balance"])
+
+
+@get(
+    f"{_USER}/transactions",
+    responses=responses(
+        200,
+        HistoryPage([examples.HISTORY_ITEM], examples.NEXT),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+        ASSET_NOT_FOUND,
+    ),
+)
+async def get_history(
+    db: Database,
+    user_id: UUID,
+    asset: AssetFilter = None,
+    limit: Limit = "50",
+    cursor: Cursor = None,
+) -> HistoryPage:
+    """A user's entries, newest first, optionally in one asset."""
+    rows = await db.rows(
+        "select entry_id, transaction_id, kind, asset, direction, amount::text as amount,"
+        " balance_after::text as balance_after, created_at, metadata"
+        " from wallet.history(%s, %s, %s, %s)",
+        [user_id, asset, int(limit), read_cursor(cursor, "entry", bigint)],
+    )
+    items = msgspec.convert(rows, list[HistoryItem])
+    last = items[-1].entry_id if items else None
+    return HistoryPage(items, next_cursor("entry", len(items), int(limit), last))
+
+
+routes = [list_users, create_user, get_user, get_balances, get_balance, get_history]
