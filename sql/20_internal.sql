@@ -211,6 +211,7 @@ set search_path = ''
 as $$
 declare
     v_user ledger.users;
+    v_own integer;
 begin
     begin
         select * into v_user
@@ -242,12 +243,27 @@ begin
             returning * into user_wallet;
         end if;
 
+        -- Each session has a slot of its own (its backend pid modulo 64) and
+        -- takes it with one index lookup; only when another session holds it
+        -- does it look for a free one, starting next to its own. (Starting
+        -- every search at slot 0 made each posting step over the locked slots
+        -- before it: at 16 clients that took half a posting's time.)
+        v_own := pg_catalog.pg_backend_pid() % 64;
         select * into system_slot
         from ledger.wallets as w
-        where w.user_id is null and w.asset = _lock_for_posting.asset and w.holder = system_holder
-        order by w.slot
-        limit 1
+        where w.user_id is null
+            and w.asset = _lock_for_posting.asset
+            and w.holder = system_holder
+            and w.slot = v_own
         for update skip locked;
+        if not found then
+            select * into system_slot
+            from ledger.wallets as w
+            where w.user_id is null and w.asset = _lock_for_posting.asset and w.holder = system_holder
+            order by (w.slot - v_own + 64) % 64
+            limit 1
+            for update skip locked;
+        end if;
         if not found then
             -- All 64 slots are busy: queue on one of them at random.
             select * into system_slot
