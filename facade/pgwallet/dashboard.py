@@ -1,12 +1,41 @@
-"""The dashboard at `/`: a page that talks only to the public HTTP API."""
+"""The dashboard at `/`: a static page that talks only to the public HTTP API.
 
-from litestar import MediaType, get
+The page and its scripts are plain files in `static/` (no build step, nothing
+fetched from elsewhere); everything the page shows comes from `/v1/...` calls
+made by the browser, so the dashboard can do exactly what any API client can.
+The user to show is part of the address (`/?user=<uuid>`) and read by the page.
+"""
+
+from pathlib import Path
+
+from litestar import MediaType, Response, get
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# The page may load and call only its own origin: a slip that would fetch a
+# font or a script from the internet is refused by the browser.
+_CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
 @get("/", media_type=MediaType.HTML, sync_to_thread=False, include_in_schema=False)
-def dashboard() -> str:
-    """The dashboard page (its full version is being built)."""
-    return "<!doctype html><title>pgwallet</title><p>pgwallet: the dashboard is on its way.</p>"
+def dashboard() -> Response[bytes]:
+    """The dashboard page; it reads `?user=<uuid>` itself."""
+    return Response(
+        (STATIC_DIR / "index.html").read_bytes(),
+        media_type=MediaType.HTML,
+        headers={"Content-Security-Policy": _CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache"},
+    )
 
 
-routes = [dashboard]
+routes = [
+    dashboard,
+    # no-cache: the browser revalidates, so an upgraded server is never paired with old scripts.
+    create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        name="dashboard_static",
+        cache_control=CacheControlHeader(no_cache=True),
+    ),
+]

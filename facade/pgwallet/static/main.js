@@ -1,0 +1,61 @@
+// The dashboard's wiring: which user is shown (the `?user=` of the address,
+// else the first user), switching users, and polling so that postings made
+// elsewhere appear within a few seconds.
+
+import { call } from "./api.js";
+import { PostingForms } from "./postings.js";
+import { UserPicker } from "./users.js";
+import { Wallet } from "./wallet.js";
+
+const POLL_MS = 3000;
+
+const wallet = new Wallet();
+const forms = new PostingForms(wallet, () => wallet.refresh());
+const picker = new UserPicker((id) => show(id, { push: true }));
+
+/** Show a user; `push` adds the switch to the browser's history (Back returns). */
+function show(userId, { push }) {
+  const address = `/?user=${encodeURIComponent(userId)}`;
+  if (push && location.pathname + location.search !== address) history.pushState(null, "", address);
+  picker.mark(userId);
+  forms.reset();
+  return wallet.show(userId);
+}
+
+/** The user the address names, else the first user (written into the address). */
+async function userFromAddress() {
+  const named = new URLSearchParams(location.search).get("user");
+  if (named) return named;
+  const first = await call("GET", "/v1/users?limit=1");
+  if (first.items.length === 0) return null;
+  history.replaceState(null, "", `/?user=${encodeURIComponent(first.items[0].id)}`);
+  return first.items[0].id;
+}
+
+async function start() {
+  picker.search("").catch(() => {});
+  const userId = await userFromAddress().catch(() => null);
+  if (userId) await show(userId, { push: false });
+  else document.getElementById("wallet-message").textContent =
+    "No user to show yet: create one with the form.";
+}
+
+window.addEventListener("popstate", async () => {
+  const userId = await userFromAddress().catch(() => null);
+  if (userId) show(userId, { push: false });
+});
+
+let polling = false;
+setInterval(async () => {
+  if (polling || document.hidden) return;
+  polling = true;
+  try {
+    await wallet.refresh();
+  } catch {
+    // The server is away for a moment: the next poll tries again.
+  } finally {
+    polling = false;
+  }
+}, POLL_MS);
+
+start();

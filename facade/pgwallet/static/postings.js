@@ -1,0 +1,89 @@
+// The topup, bonus and spend forms. Each form holds an Idempotency-Key made
+// when it is shown (page load, user switch, after a success): a double click
+// is one submission, and a retry after a network failure sends the same key,
+// so the server posts once whatever happens. An error is shown next to its
+// form and changes nothing else.
+
+import { call, newIdempotencyKey, plainWords } from "./api.js";
+
+const VERBS = { topup: "Top up", bonus: "Give bonus", spend: "Spend" };
+const DONE = { topup: "Topped up", bonus: "Gave a bonus of", spend: "Spent" };
+const AMOUNT_RULE =
+  "The amount must be a whole number from 1 to 9223372036854775807, without sign, spaces or decimals.";
+
+export class PostingForms {
+  /** `wallet` is the Wallet shown; `onPosted()` runs after each success. */
+  constructor(wallet, onPosted) {
+    this.wallet = wallet;
+    this.onPosted = onPosted;
+    this.forms = [...document.querySelectorAll("form.posting")];
+    const fields = document.getElementById("posting-fields");
+    for (const form of this.forms) {
+      form.append(fields.content.cloneNode(true));
+      form.querySelector("button").textContent = VERBS[form.dataset.kind];
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.submit(form);
+      });
+    }
+    wallet.onBalances(() => this.fillAssets());
+  }
+
+  /** Show the forms afresh (another user): new keys, no values or messages left over. */
+  reset() {
+    for (const form of this.forms) {
+      form.reset();
+      this.say(form, "", "");
+      form.dataset.key = newIdempotencyKey();
+    }
+  }
+
+  /** Offer the assets of the wallet shown, keeping each form's choice. */
+  fillAssets() {
+    for (const select of document.querySelectorAll("form.posting select[name=asset]")) {
+      const chosen = select.value;
+      select.replaceChildren(
+        ...this.wallet.balances.map(({ asset }) => new Option(this.wallet.assetName(asset), asset)),
+      );
+      if (chosen) select.value = chosen;
+    }
+  }
+
+  say(form, error, done) {
+    form.querySelector("[data-error]").textContent = error;
+    form.querySelector("[data-done]").textContent = done;
+  }
+
+  async submit(form) {
+    if (form.getAttribute("aria-busy") === "true") return; // the second click of a double click
+    form.setAttribute("aria-busy", "true");
+    const kind = form.dataset.kind;
+    const { asset, amount, note } = Object.fromEntries(new FormData(form));
+    const body = { user_id: this.wallet.userId, asset, amount: amount.trim() };
+    if (note.trim()) body.metadata = { note: note.trim() };
+    this.say(form, "", "");
+    try {
+      const receipt = await call("POST", `/v1/transactions/${kind}`, {
+        body,
+        idempotencyKey: form.dataset.key,
+      });
+      form.reset();
+      form.querySelector("select").value = asset;
+      form.dataset.key = newIdempotencyKey(); // the next posting is a new one
+      const name = this.wallet.assetName(asset);
+      this.say(form, "", `${DONE[kind]} ${receipt.amount} ${name}; the balance is now ${receipt.balance}.`);
+      this.onPosted(); // a failed refresh is retried by the next poll, not shown as this form's error
+    } catch (error) {
+      // A changed form sent with a key already used: the earlier request did post.
+      if (error.code === "idempotency_key_reused") form.dataset.key = newIdempotencyKey();
+      const context = {
+        asset: this.wallet.assetName(asset),
+        balance: this.wallet.balanceOf(asset),
+        invalid: AMOUNT_RULE,
+      };
+      this.say(form, plainWords(error, context), "");
+    } finally {
+      form.removeAttribute("aria-busy");
+    }
+  }
+}
