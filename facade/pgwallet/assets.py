@@ -4,12 +4,12 @@ import msgspec
 from litestar import get
 
 from pgwallet.examples import ASSET, responses
-from pgwallet.pool import Database
+from pgwallet.pool import Db
 from pgwallet.shapes import Asset, AssetList
 
 
 @get("/v1/assets", responses=responses(200, AssetList([ASSET])))
-async def list_assets(db: Database) -> AssetList:
+async def list_assets(db: Db) -> AssetList:
     """Every asset, by code."""
     rows = await db.rows("select code, name, description, status from wallet.list_assets()")
     return AssetList(msgspec.convert(rows, list[Asset]))

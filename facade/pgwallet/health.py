@@ -3,7 +3,7 @@
 from litestar import get
 
 from pgwallet.examples import responses
-from pgwallet.pool import Database
+from pgwallet.pool import Db
 from pgwallet.shapes import Status
 
 OK = Status("ok")
@@ -18,7 +18,7 @@ def health() -> Status:
 
 
 @get("/health/ready", responses=responses(200, OK))
-async def ready(db: Database) -> Status:
+async def ready(db: Db) -> Status:
     """Readiness: a round trip to the database through the pool (503 `unavailable` if not)."""
     await db.ping(_READY_TIMEOUT_SECONDS)
     return OK

@@ -10,7 +10,7 @@ import binascii
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from pgwallet.problems import INVALID_REQUEST, ProblemError
 from pgwallet.shapes import BIGINT_MAX
@@ -22,14 +22,14 @@ LIMIT_PATTERN = "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$"
 
 Limit = Annotated[
     str,
-    Parameter(
+    QueryParameter(
         pattern=LIMIT_PATTERN,
         description="Page size, 1 to 500 (default 50).",
     ),
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(
+    QueryParameter(
         max_length=200,
         description="Opaque: the `next_cursor` of the previous page (absent for the first page).",
     ),

@@ -15,6 +15,7 @@ from typing import Any, LiteralString
 import psycopg
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -22,6 +23,8 @@ from psycopg_pool import AsyncConnectionPool
 from pgwallet.settings import Settings
 
 API_ROLE = "wallet_api"
+# How the facade's sessions show in pg_stat_activity.
+APPLICATION_NAME = "pgwallet-http"
 
 Query = LiteralString | sql.Composed
 Params = Sequence[Any] | Mapping[str, Any]
@@ -92,7 +95,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     pool: Pool = AsyncConnectionPool(
         settings.database_url,
         connection_class=AsyncConnection[DictRow],
-        kwargs={"autocommit": True, "row_factory": dict_row},
+        kwargs={"autocommit": True, "row_factory": dict_row, "application_name": APPLICATION_NAME},
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_seconds,
@@ -112,3 +115,7 @@ def provide_database(state: State) -> Database:
     """The `db` dependency of the handlers."""
     database: Database = state.database
     return database
+
+
+# How a handler asks for the database: `db: Db`.
+Db = NamedDependency[Database]

@@ -12,13 +12,13 @@ from typing import Annotated
 import msgspec
 from litestar import Response, post
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Body, Parameter
+from litestar.params import Body, HeaderParameter
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pgwallet import examples
 from pgwallet.examples import responses
-from pgwallet.pool import Database
+from pgwallet.pool import Db
 from pgwallet.problems import (
     ASSET_FROZEN,
     ASSET_NOT_FOUND,
@@ -41,8 +41,8 @@ REPLAYED = "Idempotent-Replayed"
 
 IdempotencyKey = Annotated[
     str,
-    Parameter(
-        header=IDEMPOTENCY_KEY,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY,
         min_length=1,
         max_length=255,
         pattern="^[\\x20-\\x7e]+$",
@@ -89,7 +89,7 @@ def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteH
     )
 
     async def posting(
-        db: Database,
+        db: Db,
         idempotency_key: IdempotencyKey,
         data: Annotated[
             PostingRequest, Body(examples=[examples.example("a posting", examples.POSTING)])

@@ -4,12 +4,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from pgwallet import examples
 from pgwallet.examples import responses
 from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
-from pgwallet.pool import Database
+from pgwallet.pool import Db
 from pgwallet.problems import (
     ASSET_NOT_FOUND,
     INVALID_REQUEST,
@@ -60,7 +60,7 @@ def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
         200, examples.TRANSACTION_WITH_ENTRIES, INVALID_REQUEST, TRANSACTION_NOT_FOUND
     ),
 )
-async def get_transaction(db: Database, transaction_id: UUID) -> Transaction:
+async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction:
     """One transaction with its two entries (debit first)."""
     lines = await db.rows(_LINES + " from wallet.get_transaction(%s)", [transaction_id])
     (transaction,) = _transactions(lines)
@@ -78,12 +78,12 @@ async def get_transaction(db: Database, transaction_id: UUID) -> Transaction:
     ),
 )
 async def list_transactions(
-    db: Database,
-    user_id: Annotated[UUID | None, Parameter(description="Only this user's.")] = None,
+    db: Db,
+    user_id: Annotated[UUID | None, QueryParameter(description="Only this user's.")] = None,
     asset: Annotated[
-        str | None, Parameter(max_length=63, description="Only in this asset.")
+        str | None, QueryParameter(max_length=63, description="Only in this asset.")
     ] = None,
-    kind: Annotated[Kind | None, Parameter(description="Only of this kind.")] = None,
+    kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
     limit: Limit = "50",
     cursor: Cursor = None,
 ) -> TransactionPage:

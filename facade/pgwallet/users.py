@@ -5,12 +5,12 @@ from uuid import UUID
 
 import msgspec
 from litestar import get, post
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, QueryParameter
 
 from pgwallet import examples
 from pgwallet.examples import responses
 from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
-from pgwallet.pool import Database
+from pgwallet.pool import Db
 from pgwallet.problems import (
     ASSET_NOT_FOUND,
     EMAIL_TAKEN,
@@ -34,9 +34,9 @@ _USER = "/v1/users/{user_id:str}"
 
 Search = Annotated[
     str | None,
-    Parameter(max_length=200, description="Part of a name or email, any case."),
+    QueryParameter(max_length=200, description="Part of a name or email, any case."),
 ]
-AssetFilter = Annotated[str | None, Parameter(max_length=63, description="An asset code.")]
+AssetFilter = Annotated[str | None, QueryParameter(max_length=63, description="An asset code.")]
 
 
 @get(
@@ -46,7 +46,7 @@ AssetFilter = Annotated[str | None, Parameter(max_length=63, description="An ass
     ),
 )
 async def list_users(
-    db: Database, q: Search = None, limit: Limit = "50", cursor: Cursor = None
+    db: Db, q: Search = None, limit: Limit = "50", cursor: Cursor = None
 ) -> UserPage:
     """Users in order of creation, optionally those whose name or email contains `q`."""
     rows = await db.rows(
@@ -65,7 +65,7 @@ async def list_users(
     responses=responses(201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN),
 )
 async def create_user(
-    db: Database,
+    db: Db,
     data: Annotated[NewUser, Body(examples=[examples.example("a new user", examples.NEW_USER)])],
 ) -> User:
     """Create an active user (409 `email_taken` if another has the email, in any case)."""
@@ -74,12 +74,12 @@ async def create_user(
 
 
 @get(_USER, responses=responses(200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND))
-async def get_user(db: Database, user_id: UUID) -> User:
+async def get_user(db: Db, user_id: FromPath[UUID]) -> User:
     """One user."""
     return await _user(db, user_id)
 
 
-async def _user(db: Database, user_id: UUID) -> User:
+async def _user(db: Db, user_id: UUID) -> User:
     row = await db.row(
         "select id, name, email, status, created_at from wallet.get_user(%s)", [user_id]
     )
@@ -95,7 +95,7 @@ async def _user(db: Database, user_id: UUID) -> User:
         USER_NOT_FOUND,
     ),
 )
-async def get_balances(db: Database, user_id: UUID) -> Balances:
+async def get_balances(db: Db, user_id: FromPath[UUID]) -> Balances:
     """A user's balances: every active asset (0 where they hold none) and every other they hold."""
     rows = await db.rows(
         "select asset, balance::text as balance from wallet.balances(%s)", [user_id]
@@ -113,7 +113,7 @@ async def get_balances(db: Database, user_id: UUID) -> Balances:
         ASSET_NOT_FOUND,
     ),
 )
-async def get_balance(db: Database, user_id: UUID, asset: str) -> AssetBalance:
+async def get_balance(db: Db, user_id: FromPath[UUID], asset: FromPath[str]) -> AssetBalance:
     """A user's balance in one asset (0 when they hold none)."""
     row = await db.row("select wallet.balance(%s, %s)::text as balance", [user_id, asset])
     return AssetBalance(user_id, asset, row["balance"])
@@ -130,8 +130,8 @@ async def get_balance(db: Database, user_id: UUID, asset: str) -> AssetBalance:
     ),
 )
 async def get_history(
-    db: Database,
-    user_id: UUID,
+    db: Db,
+    user_id: FromPath[UUID],
     asset: AssetFilter = None,
     limit: Limit = "50",
     cursor: Cursor = None,

@@ -1,0 +1,81 @@
+"""Fixtures of the HTTP tests: the app on this module's database, in-process and served for real.
+
+`client` runs the app in-process (Litestar's TestClient: its lifespan opens
+the real pool). `live_url` serves the same app with uvicorn on a free port in
+a thread, for what needs real concurrency over TCP (Litestar's test clients
+handle one request at a time). Both use a short lock_timeout so that waits on
+a held lock turn into answers quickly.
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID
+
+import pytest
+import uvicorn
+from litestar.testing import TestClient
+
+from pgwallet.app import create_app
+from pgwallet.settings import Settings
+from tests.http.support import Client, topup
+
+
+@pytest.fixture(scope="module")
+def settings(db_url: str) -> Settings:
+    """The app's settings for this module's database."""
+    return Settings(database_url=db_url, pool_max_size=8, lock_timeout_ms=500)
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[Client]:
+    """The app in-process, its pool open."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def serve() -> Iterator[Callable[[Settings], str]]:
+    """Serve an app with these settings with uvicorn in a thread; returns its base URL."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(settings: Settings) -> str:
+        port = free_port()
+        config = uvicorn.Config(create_app(settings), port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            assert thread.is_alive(), "uvicorn stopped at start"
+            time.sleep(0.02)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_url(serve: Callable[[Settings], str], settings: Settings) -> str:
+    """The base URL of the app served over TCP on this module's database."""
+    return serve(settings)
+
+
+@pytest.fixture
+def funded(client: Client, user: UUID, asset: str) -> tuple[UUID, str]:
+    """A fresh user holding 100 of a fresh asset."""
+    topup(client, user, asset, 100)
+    return user, asset

@@ -1,0 +1,49 @@
+"""Helpers of the HTTP tests: postings over HTTP and problem-document checks."""
+
+import uuid
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.support import key
+
+Client = TestClient[Litestar]
+
+
+def posting(user_id: uuid.UUID, asset: str, amount: int | str, **extra: Any) -> dict[str, Any]:
+    """A posting body."""
+    return {"user_id": str(user_id), "asset": asset, "amount": amount, **extra}
+
+
+def post(
+    client: Client,
+    kind: str,
+    body: dict[str, Any],
+    idempotency_key: str | None = None,
+) -> httpx.Response:
+    """POST /v1/transactions/<kind> with a fresh key unless one is given."""
+    headers = {"Idempotency-Key": idempotency_key or key()}
+    return client.post(f"/v1/transactions/{kind}", json=body, headers=headers)
+
+
+def topup(client: Client, user_id: uuid.UUID, asset: str, amount: int) -> dict[str, Any]:
+    """A successful topup over HTTP; returns the receipt."""
+    response = post(client, "topup", posting(user_id, asset, str(amount)))
+    assert response.status_code == 201, response.text
+    receipt: dict[str, Any] = response.json()
+    return receipt
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with this status and code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["code"] == code
+    assert problem["type"].endswith(code)
+    assert problem["title"]
+    assert problem["detail"]
+    return problem
