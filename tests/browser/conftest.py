@@ -1,0 +1,103 @@
+"""Fixtures of the browser tests: a real `pgwallet serve` process and headless Chromium.
+
+The server runs the way a user starts it (`pgwallet serve --migrate --seed`),
+on a fresh database of its own and a port the system picks; the browser is
+Debian's Chromium driven by Playwright. Without Chromium the tests are skipped
+with a message that says how to enable them. Each test leaves a full-page
+screenshot in tests/browser/screenshots/ (git-ignored), taken as it ends.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from pgwallet import database
+
+CHROMIUM = Path(os.environ.get("PGWALLET_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+LAPTOP = {"width": 1280, "height": 900}
+_LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
+_START_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium, or a skip that says how to get it."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"browser tests need Chromium at {CHROMIUM}: run `apt-get install -y chromium` "
+            "(or set PGWALLET_CHROMIUM to a Chromium binary) to enable them"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(
+    chromium: Browser, server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of `pgwallet serve --migrate --seed` on a fresh database, for this module."""
+    name = f"pgwallet_test_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    database.create_database(server_url, name)
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    command = [str(Path(sys.executable).with_name("pgwallet")), "serve", "--migrate", "--seed"]
+    env = {**os.environ, database.DATABASE_URL_ENV: database.with_database(server_url, name)}
+    # Port 0: the system picks a free port, and uvicorn's start line says which.
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([*command, "--port", "0"], env=env, stdout=log, stderr=log)
+    try:
+        yield _wait_until_listening(server, log_path)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        database.drop_database(server_url, name)
+
+
+def _wait_until_listening(server: subprocess.Popen[bytes], log_path: Path) -> str:
+    deadline = time.monotonic() + _START_SECONDS
+    while time.monotonic() < deadline:
+        log = log_path.read_text(errors="replace")
+        assert server.poll() is None, f"pgwallet serve exited at start:\n{log}"
+        if match := _LISTENING.search(log):
+            url = match.group(1)
+            assert httpx.get(f"{url}/health/ready").status_code == 200, log
+            return url
+        time.sleep(0.1)
+    raise AssertionError(f"pgwallet serve did not start in {_START_SECONDS}s:\n{log}")
+
+
+@pytest.fixture
+def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser tab at laptop size; fails the test on an uncaught JavaScript error."""
+    context = chromium.new_context(viewport=LAPTOP)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    SCREENSHOTS.mkdir(exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+@pytest.fixture(scope="module")
+def api(dashboard_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the same server, to check what the page shows against the API."""
+    with httpx.Client(base_url=dashboard_url, timeout=10) as client:
+        yield client
