@@ -9,7 +9,7 @@ const PAD = 3;
 
 /**
  * An SVG step line through `balances` (BigInt, oldest first), one step per
- * posting, equally spaced so that bursts stay readable.
+ * posting, equally spaced so that bursts of postings stay readable.
  */
 export function balanceChart(balances, label) {
   const svg = document.createElementNS(SVG, "svg");
@@ -33,13 +33,10 @@ export function balanceChart(balances, label) {
     const fraction = span === 0n ? 0.5 : Number(((b - low) * 10000n) / span) / 10000;
     return (HEIGHT - PAD - fraction * (HEIGHT - 2 * PAD)).toFixed(1);
   };
-  const steps = Math.max(balances.length - 1, 1);
-  const x = (i) => (PAD + (i * (WIDTH - 2 * PAD)) / steps).toFixed(1);
-
-  // Horizontal at each balance, vertical at each change: a balance holds until the next posting.
-  let d = `M${x(0)},${y(balances[0])}`;
-  for (let i = 1; i < balances.length; i++) d += ` H${x(i)} V${y(balances[i])}`;
-  if (balances.length === 1) d += ` H${x(1)}`;
+  // Each balance gets an equal stretch, held until the next posting changes it.
+  const x = (i) => (PAD + (i * (WIDTH - 2 * PAD)) / balances.length).toFixed(1);
+  let d = `M${x(0)},${y(balances[0])} H${x(1)}`;
+  for (let i = 1; i < balances.length; i++) d += ` V${y(balances[i])} H${x(i + 1)}`;
   const line = document.createElementNS(SVG, "path");
   line.setAttribute("d", d);
   svg.append(line);

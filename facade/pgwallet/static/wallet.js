@@ -153,13 +153,13 @@ export class Wallet {
         const name = element("span", "name", this.assetName(asset));
         if (this.assets.get(asset)?.status === "frozen") name.append(element("span", "badge", "frozen"));
         item.append(name, element("strong", "amount", balance), element("code", "code", asset));
-        // The chart: the balance after each loaded entry of this asset, oldest first.
-        const points = this.entries
-          .filter((e) => e.asset === asset)
-          .map((e) => BigInt(e.balance_after))
-          .reverse();
-        if (points.length === 0) points.push(BigInt(balance));
-        item.append(balanceChart(points, `${this.assetName(asset)} balance over the last ${points.length} postings`));
+        // The chart: the balance after each loaded entry of this asset, oldest first,
+        // from 0 when the whole history is loaded (a wallet starts empty).
+        const after = this.entries.filter((e) => e.asset === asset).map((e) => BigInt(e.balance_after));
+        const label = `${this.assetName(asset)} balance over the last ${after.length} postings`;
+        const points = [...(this.nextCursor ? [] : [0n]), ...after.reverse()];
+        if (after.length === 0) points.push(BigInt(balance));
+        item.append(balanceChart(points, label));
         return item;
       }),
     );
