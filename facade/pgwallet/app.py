@@ -12,15 +12,21 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
-from pgwallet import access_log, assets, dashboard, health, postings, transactions, users
+from pgwallet import (
+    access_log,
+    assets,
+    dashboard,
+    health,
+    openapi,
+    postings,
+    transactions,
+    users,
+)
 from pgwallet.pool import lifespan, provide_database
 from pgwallet.problems import exception_handlers
 from pgwallet.settings import Settings
-
-API_VERSION = "1.0.0"
 
 
 def _logging(settings: Settings) -> LoggingConfig:
@@ -49,13 +55,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=State({"settings": settings}),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(
-            title="pgwallet",
-            version=API_VERSION,
-            description="A wallet service for virtual credits: a double-entry ledger in "
-            "PostgreSQL. Errors are RFC 9457 problem documents with a stable `code`.",
-            path="/schema",
-        ),
+        openapi_config=openapi.config,
+        plugins=[openapi.AmountSchema()],
         logging_config=_logging(settings),
     )
     access_log.install(app)

@@ -92,6 +92,7 @@ def responses(
     documented = {
         status: ResponseSpec(
             data_container=type(success),
+            generate_examples=False,
             description="Success",
             examples=[example("success", success)],
         )
@@ -99,6 +100,7 @@ def responses(
     for error_status, group in sorted(by_status.items()):
         documented[error_status] = ResponseSpec(
             data_container=Problem,
+            generate_examples=False,
             media_type=PROBLEM_MEDIA_TYPE,
             description=", ".join(f"`{kind.code}`" for kind in group),
             examples=[problem_example(kind) for kind in group],

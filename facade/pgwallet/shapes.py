@@ -40,8 +40,8 @@ class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     """The body of POST /v1/users."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
 class Receipt(msgspec.Struct):
