@@ -45,15 +45,20 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(
-    chromium: Browser, server_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of `pgwallet serve --migrate --seed` on a fresh database, for this module."""
+def dashboard_db(chromium: Browser, server_url: str) -> Iterator[str]:
+    """A fresh, empty database for this module's server (`serve --migrate` migrates it)."""
     name = f"pgwallet_test_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     database.create_database(server_url, name)
+    yield database.with_database(server_url, name)
+    database.drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(dashboard_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of `pgwallet serve --migrate --seed` on `dashboard_db`, for this module."""
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     command = [str(Path(sys.executable).with_name("pgwallet")), "serve", "--migrate", "--seed"]
-    env = {**os.environ, database.DATABASE_URL_ENV: database.with_database(server_url, name)}
+    env = {**os.environ, database.DATABASE_URL_ENV: dashboard_db}
     # Port 0: the system picks a free port, and uvicorn's start line says which.
     with log_path.open("wb") as log:
         server = subprocess.Popen([*command, "--port", "0"], env=env, stdout=log, stderr=log)
@@ -66,7 +71,6 @@ def dashboard_url(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        database.drop_database(server_url, name)
 
 
 def _wait_until_listening(server: subprocess.Popen[bytes], log_path: Path) -> str:

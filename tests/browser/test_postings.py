@@ -1,7 +1,10 @@
 """Posting from the dashboard: balances and history follow at once, errors change nothing,
 a double click or a retry posts once, postings made elsewhere appear, history pages."""
 
+import uuid
+
 import httpx
+import psycopg
 import pytest
 from playwright.sync_api import Page, Route, expect
 
@@ -74,6 +77,25 @@ def test_an_overspend_shows_the_error_and_changes_nothing(
     expect(history_rows(page)).to_have_count(rows)
     expect(posting_form(page, "topup").locator("[data-error]")).to_be_empty()
     assert api_balance(api, BOB, "diamonds") == shown
+
+
+def test_a_frozen_asset_is_said_plainly(
+    page: Page, dashboard_url: str, dashboard_db: str, api: httpx.Client
+) -> None:
+    code = f"tokens_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dashboard_db, autocommit=True) as dba:  # an operator, in psql
+        dba.execute("select wallet.create_asset(%s, 'Test Tokens')", [code])
+        api_topup(api, BOB, code, "5")  # a frozen asset is listed only where it is held
+        dba.execute("select wallet.set_asset_status(%s, 'frozen')", [code])
+    open_wallet(page, dashboard_url, BOB)
+    expect(page.locator(f"#balances li[data-asset={code}] .badge")).to_have_text("frozen")
+    form = fill_posting(page, "spend", code, "2")
+    form.get_by_role("button", name="Spend").click()
+    expect(form.locator("[data-error]")).to_have_text(
+        "Test Tokens is frozen: it takes no topups, bonuses or spends for now."
+    )
+    expect(balance(page, code)).to_have_text("5")
+    assert api_balance(api, BOB, code) == "5"
 
 
 def test_an_invalid_amount_is_explained(page: Page, dashboard_url: str) -> None:

@@ -46,7 +46,7 @@ window.addEventListener("popstate", async () => {
 });
 
 let polling = false;
-setInterval(async () => {
+async function poll() {
   if (polling || document.hidden) return;
   polling = true;
   try {
@@ -56,6 +56,8 @@ setInterval(async () => {
   } finally {
     polling = false;
   }
-}, POLL_MS);
+}
+setInterval(poll, POLL_MS);
+document.addEventListener("visibilitychange", poll); // back to the tab: catch up at once
 
 start();
