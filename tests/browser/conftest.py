@@ -58,8 +58,8 @@ def dashboard_url(dashboard_db: str, tmp_path_factory: pytest.TempPathFactory) -
     """The base URL of `pgwallet serve --migrate --seed` on `dashboard_db`, for this module."""
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     command = [str(Path(sys.executable).with_name("pgwallet")), "serve", "--migrate", "--seed"]
-    env = {**os.environ, database.DATABASE_URL_ENV: dashboard_db}
-    # Port 0: the system picks a free port, and uvicorn's start line says which.
+    # Port 0: the system picks a free port, and uvicorn's start line (logged at info) says which.
+    env = {**os.environ, database.DATABASE_URL_ENV: dashboard_db, "LOG_LEVEL": "info"}
     with log_path.open("wb") as log:
         server = subprocess.Popen([*command, "--port", "0"], env=env, stdout=log, stderr=log)
     try:
