@@ -66,9 +66,6 @@ export class Wallet {
       this.assets = new Map(assets.items.map((a) => [a.code, a]));
       this.renderUser();
       await this.refresh();
-      if (generation !== this.generation) return;
-      $("wallet-message").textContent = "";
-      $("wallet-content").hidden = false;
     } catch (error) {
       if (generation !== this.generation) return;
       $("wallet-message").textContent =
@@ -93,6 +90,9 @@ export class Wallet {
     this.balances = balances.balances;
     if (historyChanged) this.renderHistory();
     if (historyChanged || balancesChanged) this.renderBalances();
+    // Shown once a refresh succeeds: a poll completes a user whose first load failed.
+    $("wallet-message").textContent = "";
+    $("wallet-content").hidden = false;
   }
 
   /** Put the entries newer than those shown on top; true when there were any. */
