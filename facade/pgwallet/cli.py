@@ -49,7 +49,8 @@ def cmd_serve(conninfo: str, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        access_log=False,  # the app logs each request itself, with its X-Request-ID
     )
     return 0
 

@@ -1,0 +1,92 @@
+"""`pgwallet serve` as a real process: HTTP over TCP, then SIGTERM and a clean exit."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pgwallet.seed import seed
+
+ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+PGWALLET = Path(sys.executable).parent / "pgwallet"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _request(
+    port: int, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        payload = None if body is None else json.dumps(body)
+        connection.request(method, path, body=payload, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _wait_until_up(process: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            if _request(port, "GET", "/health")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("pgwallet serve did not answer within 30 s")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) -> None:
+    seed(db_url)
+    port = _free_port()
+    environment = {**os.environ, "DATABASE_URL": db_url, "LOCK_TIMEOUT_MS": "2000"}
+    process = subprocess.Popen(
+        [str(PGWALLET), "serve", "--port", str(port), "--workers", str(workers)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_up(process, port)
+        assert _request(port, "GET", "/health/ready")[0] == 200
+        status, _, body = _request(port, "GET", f"/v1/users/{ALICE}/balances/gold_coins")
+        assert status == 200
+        before = int(json.loads(body)["balance"])
+        posting = {"user_id": ALICE, "asset": "gold_coins", "amount": "1"}
+        key = {"Idempotency-Key": f"e2e-{workers}", "Content-Type": "application/json"}
+        first = _request(port, "POST", "/v1/transactions/spend", posting, key)
+        again = _request(port, "POST", "/v1/transactions/spend", posting, key)
+        assert (first[0], again[0]) == (201, 201)
+        assert json.loads(first[2])["balance"] == str(before - 1)
+        assert again[1]["idempotent-replayed"] == "true"
+        assert again[2] == first[2]
+        status, headers, body = _request(port, "GET", "/nope", headers={"X-Request-ID": "e2e-1"})
+        assert status == 404
+        assert headers["content-type"].startswith("application/problem+json")
+        assert headers["x-request-id"] == "e2e-1"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    # uvicorn finishes in-flight requests and the lifespan (the pool closes).
+    # A single server then re-raises SIGTERM, which the CLI turns into exit
+    # status 128 + 15; the multi-worker supervisor stops its workers and exits 0.
+    expected_status = 128 + signal.SIGTERM if workers == 1 else 0
+    assert process.returncode == expected_status, stderr
+    assert "Application shutdown complete" in stderr
+    assert '"request_id": "e2e-1"' in stderr
