@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint migrate seed verify psql clean
+.PHONY: run test lint migrate seed verify psql clean bench bench-full
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ verify: $(INSTALLED)
 
 psql: $(INSTALLED)
 	$(BIN)/pgwallet psql
+
+bench: $(INSTALLED)  ## the quick benchmark profile (~3 minutes); see bench/README.md
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench
+
+bench-full: $(INSTALLED)  ## every client count, 15 s points, history to 1 000 000 (long)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench --full
 
 clean:  ## remove the virtual environment and the embedded database's data
 	rm -rf $(VENV) .pgdata build *.egg-info facade/*.egg-info

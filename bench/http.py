@@ -1,0 +1,177 @@
+"""The HTTP benchmarks: `pgwallet serve` under wrk over loopback.
+
+wrk (Debian's `wrk` package) drives the load from one thread with a Lua
+script that sends each posting with a fresh Idempotency-Key; its C event loop
+costs far less CPU per request than the server does, so on two cores it is
+not what limits the rate. The facade runs as in production (`pgwallet serve`,
+its default pool and log settings); we sample the resident memory of its
+processes while wrk runs.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from bench.dataset import ASSET
+
+LUA = Path(__file__).parent / "wrk" / "postings.lua"
+
+
+@dataclass(frozen=True)
+class HttpPoint:
+    """One wrk run against the facade."""
+
+    workload: str
+    workers: int
+    connections: int
+    seconds: float
+    requests: int
+    errors: int  # non-2xx answers and socket errors
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    max_rss_mb: float  # the largest resident set of one facade process
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def available() -> bool:
+    """Whether wrk is installed (`apt-get install wrk`)."""
+    return shutil.which("wrk") is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def facade(conninfo: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
+    """Run `pgwallet serve` on a free port; yield its base URL and process."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": conninfo}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pgwallet.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"pgwallet serve did not start (exit {process.poll()})")
+            time.sleep(0.2)
+        yield base, psutil.Process(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _sample_rss(root: psutil.Process, stop: threading.Event, peak: list[float]) -> None:
+    while not stop.wait(0.5):
+        try:
+            processes = [root, *root.children(recursive=True)]
+            peak[0] = max(peak[0], *(p.memory_info().rss / 2**20 for p in processes))
+        except psutil.Error:
+            pass
+
+
+def _ms(text: str, label: str) -> float:
+    match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk output lacks {label}:\n{text}")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def run(
+    base: str,
+    root: psutil.Process,
+    workers: int,
+    mode: str,
+    connections: int,
+    seconds: float,
+    users: int,
+    run_tag: str,
+    delay_ms: float = 0,
+) -> HttpPoint:
+    """One wrk run of `mode` ("spend" or "mix") with `connections` connections."""
+    stop, peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=_sample_rss, args=(root, stop, peak))
+    sampler.start()
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--latency",
+                "-s",
+                str(LUA),
+                base,
+                "--",
+                mode,
+                str(int(delay_ms)),
+                str(users),
+                f"{run_tag}-{mode}-{workers}-{connections}-{int(delay_ms)}",
+                ASSET,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        stop.set()
+        sampler.join()
+    out = result.stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
+    return HttpPoint(
+        workload=f"http_{mode}" + ("_paced" if delay_ms else ""),
+        workers=workers,
+        connections=connections,
+        seconds=seconds,
+        requests=requests,
+        errors=errors,
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(out, "50%"),
+        p99_ms=_ms(out, "99%"),
+        max_rss_mb=peak[0],
+    )

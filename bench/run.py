@@ -1,0 +1,174 @@
+"""One benchmark run: every workload on one server, in an order that keeps ratios fair.
+
+The limit and the SQL API are measured client count by client count, one
+right after the other, and the variants that a target compares (the mix with
+and without its system side) alternate, so that the machine's drift (other
+processes on these shared cores) falls on both sides of each ratio.
+"""
+
+import datetime
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import dataset, http, pgbench, reads, workloads
+from bench.server import bench_database
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How long and how wide a run is."""
+
+    name: str
+    seconds: float  # per pgbench point
+    clients: tuple[int, ...]  # the throughput curve: limit, topup, spend, mix
+    contention_clients: int  # the fixed client count of the other write points
+    alternations: int  # how often the mix and its no-system variant alternate
+    http_connections: tuple[int, ...]
+    history_depths: tuple[int, ...]
+    read_seconds: float
+    users: int = 10_000
+    hot_users: int = 10
+    http: bool = True
+
+
+QUICK = Profile("quick", 5, (1, 16), 16, 1, (32,), (0, 10_000), 2)
+FULL = Profile("full", 15, (1, 4, 16, 32), 16, 3, (1, 4, 16, 32), (0, 100_000, 1_000_000), 5)
+SMOKE = Profile("smoke", 1, (2,), 2, 1, (), (0, 60), 1, users=50, http=False)
+
+
+def _install(conninfo: str, sql_file: str) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute((SQL_DIR / sql_file).read_text().encode())
+
+
+def _server_facts(conninfo: str) -> dict[str, str]:
+    with psycopg.connect(conninfo) as conn:
+        names = ("server_version", "shared_buffers", "max_connections", "synchronous_commit")
+        return {name: str(conn.execute(f"show {name}").fetchone()[0]) for name in names}  # type: ignore[index]
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
+def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
+    """Run the profile on the server at `server` (a maintenance URL); return every
+    figure as plain data (the JSON of the results)."""
+    tag = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+    points: list[pgbench.Point] = []
+
+    def measure(conninfo: str, workload: workloads.Workload, clients: int) -> pgbench.Point:
+        point = pgbench.run(conninfo, workload, clients, profile.seconds, tag)
+        log(
+            f"  {workload.name:<14} c={clients:<3} {point.tps:9.0f} tps  {point.latency_ms:7.2f} ms"
+        )
+        points.append(point)
+        return point
+
+    users = profile.users
+    with (
+        bench_database(server, "limit") as limit_db,
+        bench_database(server, "main") as main,
+    ):
+        log(f"setup: pgbench scale 10, {users} funded users")
+        pgbench.init_limit(limit_db)
+        dataset.create(main, users)
+        _install(main, "naive.sql")
+        with bench_database(server, "no_system", copy_of="main") as no_system:
+            _install(no_system, "no_system_side.sql")
+
+            log("throughput against clients")
+            for clients in profile.clients:
+                measure(limit_db, workloads.limit(), clients)
+                for workload in (
+                    workloads.topup(users),
+                    workloads.spend(users),
+                    workloads.mix(users),
+                ):
+                    measure(main, workload, clients)
+
+            c = profile.contention_clients
+            log(f"system wallets, contention, replays, naive design at c={c}")
+            for _ in range(profile.alternations):
+                measure(no_system, workloads.mix_no_system(users), c)
+                measure(main, workloads.mix(users), c)
+            measure(main, workloads.mix_hot(profile.hot_users), c)
+            measure(main, workloads.storm(), c)
+            measure(main, workloads.replay(users), c)
+            measure(main, workloads.topup(users), c)
+            measure(main, workloads.naive(users), c)
+            measure(limit_db, workloads.limit(), c)
+
+        http_points = (
+            _run_http(profile, main, tag, log) if profile.http and http.available() else []
+        )
+
+        log("reads and verify()")
+        verify = [reads.time_verify(main)]
+        for depth in profile.history_depths[1:]:
+            dataset.extend_history(main, depth + 50)
+            verify.append(reads.time_verify(main))
+        read_points = reads.run_reads(main, users, profile.history_depths, profile.read_seconds)
+        for point in read_points:
+            log(f"  {point.workload:<14} {point.latency_ms:7.3f} ms")
+        facts = _server_facts(main)
+
+    return {
+        "profile": profile.name,
+        "started": tag,
+        "commit": _git_commit(),
+        "server": facts,
+        "points": [p.as_dict() for p in points],
+        "http": [p.as_dict() for p in http_points],
+        "http_skipped": None if http_points or not profile.http else "wrk is not installed",
+        "reads": [p.as_dict() for p in read_points],
+        "verify": [v.as_dict() for v in verify],
+    }
+
+
+def _run_http(profile: Profile, conninfo: str, tag: str, log: Any) -> list[http.HttpPoint]:
+    """Spend and the mix through the facade at 1 and 2 workers, then the mix paced
+    at half its peak rate (wrk waits after each response) for a fair p99."""
+    results: list[http.HttpPoint] = []
+    for workers in (1, 2):
+        with http.facade(conninfo, workers) as (base, root):
+            for connections in profile.http_connections:
+                for mode in ("spend", "mix"):
+                    point = http.run(
+                        base, root, workers, mode, connections, profile.seconds, profile.users, tag
+                    )
+                    log(
+                        f"  http {mode:<6} w={workers} c={connections:<3} {point.rps:7.0f} rps "
+                        f"p50 {point.p50_ms:6.1f} ms p99 {point.p99_ms:6.1f} ms"
+                    )
+                    results.append(point)
+            if workers == 2:
+                peak = max(p.rps for p in results if p.workers == 2 and p.workload == "http_mix")
+                connections = max(profile.http_connections)
+                # Each connection waits so that together they send at most half the
+                # peak rate (a little less: the answer's own time adds to the wait).
+                delay_ms = 1000 * connections / (peak / 2)
+                point = http.run(
+                    base,
+                    root,
+                    workers,
+                    "mix",
+                    connections,
+                    profile.seconds,
+                    profile.users,
+                    tag,
+                    delay_ms,
+                )
+                log(
+                    f"  http mix paced w=2 c={connections} {point.rps:7.0f} rps "
+                    f"p99 {point.p99_ms:6.1f} ms"
+                )
+                results.append(point)
+    return results

@@ -1,0 +1,115 @@
+"""The pgbench scripts: one call of the SQL API per transaction, as a service makes it.
+
+Each script is built here rather than kept as a file so that the variants
+(which function, which users) share one text. Bench users have ids built from
+their number (see `dataset.user_id_sql`), so a script picks a user with
+`random()` alone. Idempotency keys are fresh: the run's tag, the client's
+number and a random 40-bit number, all pgbench variables (with `-M prepared`
+they travel as parameters, like a service's bound values).
+"""
+
+from dataclasses import dataclass
+
+from bench.dataset import ASSET, FUNDING, user_id_sql
+
+USER = user_id_sql(":uid")
+FRESH_KEY = ":run || '-' || :client_id || '-' || :k"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A pgbench script and what it stands for."""
+
+    name: str
+    description: str
+    script: str
+    builtin: bool = False  # a pgbench built-in (`-b name`), not a script
+
+
+def _call(kind: str, schema: str = "wallet", key: str = FRESH_KEY, amount: int = 1) -> str:
+    return f"select * from {schema}.{kind}({USER}, '{ASSET}', {amount}, {key});\n"
+
+
+def _pick_user(users: int) -> str:
+    return f"\\set uid random(1, {users})\n\\set k random(1, 1099511627776)\n"
+
+
+def _mix(users: int, schema: str = "wallet") -> str:
+    """60% spend, 30% topup, 10% bonus."""
+    return (
+        _pick_user(users)
+        + "\\set r random(1, 10)\n"
+        + "\\if :r <= 6\n"
+        + _call("spend", schema)
+        + "\\elif :r <= 9\n"
+        + _call("topup", schema)
+        + "\\else\n"
+        + _call("bonus", schema)
+        + "\\endif\n"
+    )
+
+
+def limit() -> Workload:
+    """The machine's limit: pgbench's own simple-update."""
+    return Workload("limit", "pgbench simple-update (-N), scale 10", "simple-update", True)
+
+
+def topup(users: int) -> Workload:
+    return Workload("topup", f"wallet.topup, {users} users", _pick_user(users) + _call("topup"))
+
+
+def spend(users: int) -> Workload:
+    return Workload("spend", f"wallet.spend, {users} users", _pick_user(users) + _call("spend"))
+
+
+def mix(users: int) -> Workload:
+    return Workload("mix", f"60% spend, 30% topup, 10% bonus, {users} users", _mix(users))
+
+
+def mix_no_system(users: int) -> Workload:
+    """The mix without the system-wallet side (bench/sql/no_system_side.sql)."""
+    return Workload(
+        "mix_no_system",
+        f"the mix with the system side removed, {users} users",
+        _mix(users, schema="no_system"),
+    )
+
+
+def mix_hot(users: int) -> Workload:
+    return Workload("mix_hot10", f"the mix over {users} users only", _mix(users))
+
+
+def storm() -> Workload:
+    """Every client spends from the same wallet."""
+    return Workload(
+        "storm", "wallet.spend, all clients on one user", _pick_user(1) + _call("spend")
+    )
+
+
+def replay(users: int) -> Workload:
+    """A replayed key: the funding topup of a random user, sent again."""
+    return Workload(
+        "replay",
+        "wallet.topup with an already used key",
+        _pick_user(users) + _call("topup", key="'fund-' || :uid", amount=FUNDING),
+    )
+
+
+def naive(users: int) -> Workload:
+    """The baseline's full posting as a multi-statement script (bench/sql/naive.sql)."""
+    script = (
+        _pick_user(users)
+        + "\\set slot random(1, 64)\n"
+        + "\\set sysw 0 - :slot\n"
+        + "BEGIN;\n"
+        + "SELECT bal FROM naive.hot64 WHERE id = :slot FOR UPDATE;\n"
+        + "SELECT bal FROM naive.users WHERE id = :uid FOR UPDATE;\n"
+        + "UPDATE naive.hot64 SET bal = bal - 1 WHERE id = :slot;\n"
+        + "UPDATE naive.users SET bal = bal + 1 WHERE id = :uid;\n"
+        + f"INSERT INTO naive.idem (key) VALUES ({FRESH_KEY});\n"
+        + "WITH h AS (INSERT INTO naive.txh (kind, amount) VALUES ('topup', 1) RETURNING id)\n"
+        + "INSERT INTO naive.entries (tx_id, wallet_id, amount)\n"
+        + "SELECT h.id, v.w, v.a FROM h, (VALUES (:sysw::int, -1), (:uid::int, 1)) AS v(w, a);\n"
+        + "END;\n"
+    )
+    return Workload("naive", "the baseline's posting as a 7-statement script", script)

@@ -1,0 +1,34 @@
+"""The benchmark scripts still run: every pgbench workload and read for about a second.
+
+Not a benchmark (the figures of so short a run mean nothing): it catches a
+script that no longer matches the SQL API, a pgbench output we no longer
+parse, or a report that no longer adds up. The HTTP part needs wrk and a
+served facade and is left to `make bench`.
+"""
+
+import pytest
+
+from bench import report, run
+
+
+@pytest.mark.slow
+def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
+    results = run.run(run.SMOKE, server_url, log=lambda _: None)
+
+    assert {p["workload"] for p in results["points"]} >= {
+        "limit",
+        "topup",
+        "spend",
+        "mix",
+        "mix_no_system",
+        "mix_hot10",
+        "storm",
+        "replay",
+        "naive",
+    }
+    assert all(p["transactions"] > 0 and p["failed"] == 0 for p in results["points"])
+    assert all(v["ok"] for v in results["verify"]), "the ledger must verify after the benchmarks"
+    assert [p["workload"] for p in results["reads"]][:2] == ["history@0", "history@60"]
+    table = report.table(results)
+    assert "| target |" in table
+    assert "mix / mix without system side" in table
