@@ -41,11 +41,11 @@ psql: $(INSTALLED)
 	$(BIN)/pgwallet psql
 
 bench: $(INSTALLED)  ## the quick benchmark profile (~3 minutes); see bench/README.md
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 bench-full: $(INSTALLED)  ## every client count, 15 s points, history to 1 000 000 (long)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench --full
 
 clean:  ## remove the virtual environment and the embedded database's data
