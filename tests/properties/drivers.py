@@ -1,0 +1,152 @@
+"""Drivers: the two ways the harness reaches pgwallet, behind one interface.
+
+The state machine speaks to a `Driver` (create a user, post, read balances)
+and never knows whether that is SQL as the `wallet_api` role or HTTP through
+the facade. Operator functions (assets, statuses) have no HTTP route by
+contract, so the machine always runs them as the owner, in SQL.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import httpx
+import psycopg
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.properties import statements
+from tests.properties.model import Outcome, Receipt, Refusal, Request
+from tests.support import Conn
+
+
+class Driver(Protocol):
+    """What the state machine needs from the system under test."""
+
+    def create_user(self, name: str, email: str) -> UUID: ...
+
+    def post(self, key: str, request: Request) -> Outcome: ...
+
+    def balances(self, user_id: UUID) -> dict[str, int]: ...
+
+
+def error_names(conn: Conn) -> dict[str, str]:
+    """SQLSTATE -> name, from the catalogue wallet.error_codes()."""
+    return {
+        row["sqlstate"]: row["name"] for row in conn.execute("select * from wallet.error_codes()")
+    }
+
+
+class SqlDriver:
+    """The SQL API as the facade uses it: a connection in role wallet_api, autocommit.
+
+    A refusal is any error of the catalogue; any other error (a deadlock, a
+    serialization failure, a bug) propagates and fails the test.
+    """
+
+    def __init__(self, api: Conn) -> None:
+        self.api = api
+        self.names = error_names(api)
+
+    def _run(self, statement: str) -> dict[str, Any] | Refusal:
+        try:
+            row = self.api.execute(statement).fetchone()
+        except psycopg.Error as error:
+            if error.sqlstate in self.names:
+                return Refusal(self.names[error.sqlstate])
+            raise
+        assert row is not None
+        return row
+
+    def create_user(self, name: str, email: str) -> UUID:
+        user_id = uuid.uuid4()
+        row = self._run(statements.create_user(name, email, user_id))
+        assert not isinstance(row, Refusal), row
+        return user_id
+
+    def post(self, key: str, request: Request) -> Outcome:
+        row = self._run(statements.posting(key, request))
+        if isinstance(row, Refusal):
+            return row
+        return Receipt(
+            transaction_id=row["transaction_id"],
+            kind=row["kind"],
+            user_id=row["user_id"],
+            asset=row["asset"],
+            amount=row["amount"],
+            balance=row["balance"],
+            created_at=row["created_at"],
+            replayed=row["replayed"],
+        )
+
+    def balances(self, user_id: UUID) -> dict[str, int]:
+        rows = self.api.execute(statements.balances(user_id)).fetchall()
+        return {row["asset"]: row["balance"] for row in rows}
+
+
+# The contract's HTTP status of each refusal the machine can meet (section 4).
+PROBLEM_STATUS = {
+    "insufficient_funds": 422,
+    "balance_out_of_range": 422,
+    "idempotency_key_reused": 409,
+    "idempotency_key_in_progress": 409,
+    "asset_frozen": 409,
+    "user_suspended": 409,
+}
+
+
+class HttpDriver:
+    """The facade, in-process through Litestar's TestClient (its real pool, real database).
+
+    Each answer is checked against the contract's shape on the way: 201 with
+    amounts as strings, `Idempotent-Replayed: true` on a replay, refusals as
+    problem+json with the contract's status for their code.
+    """
+
+    def __init__(self, client: TestClient[Litestar]) -> None:
+        self.client = client
+
+    @staticmethod
+    def _ok(response: httpx.Response, status: int) -> Any:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def create_user(self, name: str, email: str) -> UUID:
+        user = self._ok(self.client.post("/v1/users", json={"name": name, "email": email}), 201)
+        return UUID(user["id"])
+
+    def post(self, key: str, request: Request) -> Outcome:
+        response = self.client.post(
+            f"/v1/transactions/{request.kind}",
+            json={
+                "user_id": str(request.user_id),
+                "asset": request.asset,
+                "amount": str(request.amount),
+                "metadata": request.metadata,
+            },
+            headers={"Idempotency-Key": key},
+        )
+        if response.status_code != 201:
+            problem = response.json()
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.status_code == PROBLEM_STATUS.get(problem["code"]), response.text
+            return Refusal(problem["code"])
+        body = response.json()
+        assert isinstance(body["amount"], str), body
+        assert isinstance(body["balance"], str), body
+        return Receipt(
+            transaction_id=UUID(body["transaction_id"]),
+            kind=body["kind"],
+            user_id=UUID(body["user_id"]),
+            asset=body["asset"],
+            amount=int(body["amount"]),
+            balance=int(body["balance"]),
+            created_at=datetime.fromisoformat(body["created_at"]),
+            replayed=response.headers.get("Idempotent-Replayed") == "true",
+        )
+
+    def balances(self, user_id: UUID) -> dict[str, int]:
+        body = self._ok(self.client.get(f"/v1/users/{user_id}/balances"), 200)
+        assert body["user_id"] == str(user_id)
+        return {line["asset"]: int(line["balance"]) for line in body["balances"]}

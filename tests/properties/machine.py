@@ -1,0 +1,240 @@
+"""The state machine: pgwallet against the model, one rule at a time.
+
+Rules create users and assets, post with fresh keys, send earlier keys again
+(with the same request: the stored receipt must come back; with a changed
+one: PW030), spend more than the balance, freeze and unfreeze assets, suspend
+and reinstate users. Bundles carry the users, assets and sent keys from rule
+to rule, so that replays and reuses really happen. After every step the
+invariants compare the database with the model and with itself.
+
+Every call is written down as the SQL a DBA would type, with its outcome as a
+comment; a failing example prints that journal as one psql script (run it as
+the schema owner: it includes operator functions).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+
+from tests.properties import statements
+from tests.properties.drivers import Driver
+from tests.properties.guard import Names
+from tests.properties.model import (
+    KINDS,
+    MAX_AMOUNT,
+    POSTED,
+    REPLAYED,
+    Model,
+    Outcome,
+    Receipt,
+    Refusal,
+    Request,
+)
+from tests.support import Conn
+
+kinds = st.sampled_from(KINDS)
+small_amounts = st.integers(1, 200)
+# Near the bigint limit, where a balance or a system total would overflow.
+huge_amounts = st.sampled_from([MAX_AMOUNT // 2 + 1, MAX_AMOUNT - 1, MAX_AMOUNT])
+metadatas = st.sampled_from([{}, {"order": 1}, {"order": 2, "note": "it's"}])
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A key and the request first sent with it (posted or refused)."""
+
+    key: str
+    request: Request
+
+
+def describe(outcome: Outcome) -> str:
+    """An outcome as a psql comment."""
+    if isinstance(outcome, Refusal):
+        return f"-- refused: {outcome.code}"
+    state = "replayed" if outcome.replayed else "posted"
+    return f"-- {state}: transaction {outcome.transaction_id}, balance {outcome.balance}"
+
+
+class WalletMachine(RuleBasedStateMachine):
+    """pgwallet through `driver`, checked as the owner through `owner`."""
+
+    users = Bundle("users")
+    assets = Bundle("assets")
+    sent = Bundle("sent")
+
+    def __init__(self, driver: Driver, owner: Conn) -> None:
+        super().__init__()
+        self.driver = driver
+        self.owner = owner
+        self.names = Names()
+        self.model = Model()
+        self.users_seen: list[UUID] = []
+        self.ledger_seen: dict[int, dict[str, Any]] = {}
+        self.journal: list[str] = []
+
+    def teardown(self) -> None:
+        """Print the journal; Hypothesis shows notes of the failing example only."""
+        note("\n".join(["-- the run in psql, as the schema owner:", *self.journal]))
+
+    def _operator(self, statement: str) -> None:
+        """An operator function: the owner runs it in SQL, whatever the driver."""
+        self.journal.append(statement)
+        self.owner.execute(statement)
+
+    def _submit(self, key: str, request: Request) -> Sent:
+        """Send a posting and check its outcome against the model; then record it."""
+        allowed = self.model.allowed(key, request)
+        statement = statements.posting(key, request)
+        self.journal.append(f"{statement}  -- no answer: the call raised")
+        outcome = self.driver.post(key, request)
+        self.journal[-1] = f"{statement}  {describe(outcome)}"
+        if isinstance(outcome, Refusal):
+            assert outcome.code in allowed, f"refused {outcome.code}, expected {set(allowed)}"
+        elif outcome.replayed:
+            assert allowed == {REPLAYED}, f"replayed, expected {set(allowed)}"
+            first = self.model.posted[key][1]
+            assert outcome == Receipt(**{**vars(first), "replayed": True}), (outcome, first)
+        else:
+            assert POSTED in allowed, f"posted, expected {set(allowed)}"
+            self.model.apply(key, request, outcome)
+            assert (outcome.kind, outcome.user_id, outcome.asset, outcome.amount) == (
+                request.kind,
+                request.user_id,
+                request.asset,
+                request.amount,
+            ), outcome
+            assert outcome.balance == self.model.balance(request.user_id, request.asset), outcome
+        return Sent(key, request)
+
+    def _new_asset(self) -> str:
+        code = self.names.asset()
+        self._operator(statements.create_asset(code, f"Harness {code}"))
+        self.model.add_asset(code)
+        return code
+
+    def _new_user(self) -> UUID:
+        name, email = self.names.user()
+        user_id = self.driver.create_user(name, email)
+        self.journal.append(statements.create_user(name, email, user_id))
+        self.users_seen.append(user_id)
+        return user_id
+
+    @initialize(target=assets)
+    def first_asset(self) -> str:
+        return self._new_asset()
+
+    @initialize(target=users)
+    def first_user(self) -> UUID:
+        return self._new_user()
+
+    @rule(target=assets)
+    def create_asset(self) -> str:
+        return self._new_asset()
+
+    @rule(target=users)
+    def create_user(self) -> UUID:
+        return self._new_user()
+
+    @rule(
+        target=sent, kind=kinds, user=users, asset=assets, amount=small_amounts, metadata=metadatas
+    )
+    def post(
+        self, kind: Any, user: UUID, asset: str, amount: int, metadata: dict[str, Any]
+    ) -> Sent:
+        return self._submit(self.names.key(), Request(kind, user, asset, amount, metadata))
+
+    @rule(target=sent, kind=kinds, user=users, asset=assets, amount=huge_amounts)
+    def post_huge(self, kind: Any, user: UUID, asset: str, amount: int) -> Sent:
+        return self._submit(self.names.key(), Request(kind, user, asset, amount))
+
+    @rule(target=sent, user=users, asset=assets, extra=st.integers(1, 100))
+    def overspend(self, user: UUID, asset: str, extra: int) -> Sent:
+        amount = min(self.model.balance(user, asset) + extra, MAX_AMOUNT)
+        return self._submit(self.names.key(), Request("spend", user, asset, amount))
+
+    @rule(sent=sent)
+    def send_again(self, sent: Sent) -> None:
+        """The same key and request: the stored receipt if it posted, else a fresh try."""
+        self._submit(sent.key, sent.request)
+
+    @rule(sent=sent, kind=kinds, user=users, asset=assets, amount=small_amounts, metadata=metadatas)
+    def reuse_key(
+        self, sent: Sent, kind: Any, user: UUID, asset: str, amount: int, metadata: dict[str, Any]
+    ) -> None:
+        """The same key with another request: refused if the key posted, else a fresh try."""
+        self._submit(sent.key, Request(kind, user, asset, amount, metadata))
+
+    @rule(asset=assets, frozen=st.booleans())
+    def set_asset_status(self, asset: str, frozen: bool) -> None:
+        self._operator(statements.set_asset_status(asset, "frozen" if frozen else "active"))
+        (self.model.frozen.add if frozen else self.model.frozen.discard)(asset)
+
+    @rule(user=users, suspended=st.booleans())
+    def set_user_status(self, user: UUID, suspended: bool) -> None:
+        self._operator(statements.set_user_status(user, "suspended" if suspended else "active"))
+        (self.model.suspended.add if suspended else self.model.suspended.discard)(user)
+
+    @invariant()
+    def balances_equal_the_model(self) -> None:
+        """wallet.balances lists every active asset and every other the user holds, as modelled."""
+        for user in self.users_seen:
+            ours = {
+                asset: balance
+                for asset, balance in self.driver.balances(user).items()
+                if asset in self.model.issued
+            }
+            expected = {
+                asset: self.model.balance(user, asset)
+                for asset in self.model.issued
+                if asset not in self.model.frozen or (user, asset) in self.model.wallets
+            }
+            assert ours == expected, f"{statements.balances(user)} differs from the model"
+
+    @invariant()
+    def wallets_add_up(self) -> None:
+        """No user wallet is negative; per asset, user, treasury and revenue sum to 0."""
+        rows = self.owner.execute(
+            "select asset, holder, sum(balance) as total, min(balance) as lowest"
+            " from ledger.wallets where asset = any(%s) group by asset, holder",
+            [list(self.model.issued)],
+        ).fetchall()
+        totals = {(row["asset"], row["holder"]): row["total"] for row in rows}
+        assert all(row["lowest"] >= 0 for row in rows if row["holder"] == "user"), rows
+        for asset in self.model.issued:
+            user = totals.get((asset, "user"), 0)
+            treasury = totals[(asset, "treasury")]
+            revenue = totals[(asset, "revenue")]
+            assert user + treasury + revenue == 0, (asset, user, treasury, revenue)
+            assert (-treasury, revenue) == (self.model.issued[asset], self.model.revenue[asset])
+
+    @invariant()
+    def verify_passes(self) -> None:
+        """select * from wallet.verify(): every check ok."""
+        failed = [
+            row for row in self.owner.execute("select * from wallet.verify()") if not row["ok"]
+        ]
+        assert not failed, failed
+
+    @invariant()
+    def ledger_only_grows(self) -> None:
+        """Entries of this run's assets: none lost or changed, two per transaction of the model."""
+        rows = self.owner.execute(
+            "select e.id, e.transaction_id, e.wallet_id, e.amount, e.balance_after,"
+            " t.kind, t.user_id, t.amount as transaction_amount, t.metadata, t.idempotency_key"
+            " from ledger.entries as e join ledger.transactions as t on t.id = e.transaction_id"
+            " where t.asset = any(%s)",
+            [list(self.model.issued)],
+        ).fetchall()
+        now = {row["id"]: row for row in rows}
+        changed = [
+            (before, now.get(entry_id))
+            for entry_id, before in self.ledger_seen.items()
+            if now.get(entry_id) != before
+        ]
+        assert not changed, f"earlier entries changed or vanished: {changed}"
+        assert len(now) == 2 * self.model.transactions, (len(now), self.model.transactions)
+        self.ledger_seen = now

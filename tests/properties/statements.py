@@ -1,0 +1,60 @@
+"""The SQL of every call the harness makes, as text a DBA can paste into psql.
+
+Values are inlined as plain literals (psycopg quotes the strings), so the same
+text is both what the SQL driver runs and what a failing example prints:
+there is one rendering of a call, never a second one for display.
+"""
+
+import json
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from tests.properties.model import Request
+
+
+def literal(value: Any) -> str:
+    """A value as psql reads it: uuids and JSON as quoted strings, ints bare."""
+    if isinstance(value, UUID):
+        value = str(value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, sort_keys=True)
+    return sql.Literal(value).as_string(None)
+
+
+def call(function: str, **arguments: Any) -> str:
+    """`select * from wallet.<function>(name => value, ...);` with named arguments."""
+    named = ", ".join(f"{name} => {literal(value)}" for name, value in arguments.items())
+    return f"select * from wallet.{function}({named});"
+
+
+def posting(key: str, request: Request) -> str:
+    return call(
+        request.kind,
+        user_id=request.user_id,
+        asset=request.asset,
+        amount=request.amount,
+        idempotency_key=key,
+        metadata=request.metadata,
+    )
+
+
+def create_user(name: str, email: str, user_id: UUID) -> str:
+    return call("create_user", name=name, email=email, id=user_id)
+
+
+def create_asset(code: str, name: str) -> str:
+    return call("create_asset", code=code, name=name)
+
+
+def set_asset_status(code: str, status: str) -> str:
+    return call("set_asset_status", code=code, status=status)
+
+
+def set_user_status(user_id: UUID, status: str) -> str:
+    return call("set_user_status", user_id=user_id, status=status)
+
+
+def balances(user_id: UUID) -> str:
+    return call("balances", user_id=user_id)
