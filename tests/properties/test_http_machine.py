@@ -1,0 +1,31 @@
+"""The same state machine through the HTTP facade: the rules and the model stay, the driver changes.
+
+The facade runs in-process (Litestar's TestClient) with its real pool on the
+harness's database, so each step crosses the real JSON mapping, the
+SQLSTATE -> problem map and the `Idempotent-Replayed` header.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from pgwallet.app import create_app
+from pgwallet.settings import Settings
+from tests.properties.drivers import HttpDriver
+from tests.properties.machine import WalletMachine
+from tests.properties.profiles import scaled
+from tests.support import Conn
+
+
+@pytest.fixture(scope="module")
+def client(harness_url: str) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(Settings(database_url=harness_url, pool_max_size=2))) as test_client:
+        yield test_client
+
+
+def test_http_api_matches_the_model(client: TestClient[Litestar], owner: Conn) -> None:
+    driver = HttpDriver(client)
+    run_state_machine_as_test(lambda: WalletMachine(driver, owner), settings=scaled(0.5))
