@@ -1,0 +1,193 @@
+"""Postings from several real connections at once, judged against the model.
+
+Hypothesis plans a batch: a few users and assets with starting funds, then
+postings of every kind, some sent twice with the same key (the same request,
+or a changed amount). The batch runs on four connections released together
+by a barrier. Afterwards the ledger must equal the model applied to exactly
+the postings that reported a new transaction, in the order the database
+committed them; every refusal must be one a concurrent client may meet; no
+deadlock or serialization failure may surface (the driver raises on any
+error outside the catalogue); each key must have made at most one transaction.
+"""
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+import psycopg
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from psycopg.rows import dict_row
+
+from tests.properties import checks
+from tests.properties.drivers import SqlDriver
+from tests.properties.guard import Names
+from tests.properties.model import KINDS, POSTED, Kind, Model, Outcome, Receipt, Refusal, Request
+from tests.properties.profiles import scaled
+from tests.support import Conn
+
+LANES = 4
+# What a client may meet when others post at the same time.
+CONCURRENT_REFUSALS = {
+    "insufficient_funds",
+    "idempotency_key_in_progress",
+    "idempotency_key_reused",
+}
+
+
+@dataclass(frozen=True)
+class PlannedPosting:
+    """A posting by index into the batch's users and assets, and the index of its key."""
+
+    kind: Kind
+    user: int
+    asset: int
+    amount: int
+    key: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    users: int
+    assets: int
+    funds: dict[tuple[int, int], int]
+    postings: list[PlannedPosting]
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    users = draw(st.integers(1, 3))
+    assets = draw(st.integers(1, 2))
+    funds = {(u, a): draw(st.integers(0, 60)) for u in range(users) for a in range(assets)}
+    planned = st.builds(
+        PlannedPosting,
+        kind=st.sampled_from(KINDS),
+        user=st.integers(0, users - 1),
+        asset=st.integers(0, assets - 1),
+        amount=st.integers(1, 40),
+    )
+    postings = [
+        replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=12)))
+    ]
+    # Second sends of a key: the same request, or the same key with another amount.
+    for index, same in draw(
+        st.lists(st.tuples(st.integers(0, len(postings) - 1), st.booleans()), max_size=6)
+    ):
+        first = postings[index]
+        postings.append(first if same else replace(first, amount=first.amount + 1))
+    return Plan(users, assets, funds, draw(st.permutations(postings)))
+
+
+@pytest.fixture(scope="module")
+def lanes(harness_url: str) -> Iterator[list[SqlDriver]]:
+    """Four connections as wallet_api; a lock wait longer than 5 s becomes an answer."""
+    connections = [
+        psycopg.connect(harness_url, autocommit=True, row_factory=dict_row) for _ in range(LANES)
+    ]
+    try:
+        for conn in connections:
+            conn.execute("set role wallet_api")
+            conn.execute("set lock_timeout = '5s'")
+        yield [SqlDriver(conn) for conn in connections]
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def run_at_once(lanes: list[SqlDriver], sends: list[tuple[str, Request]]) -> list[Outcome]:
+    """Deal the sends round-robin to the lanes, release them together; outcomes in send order."""
+    barrier = threading.Barrier(len(lanes))
+
+    def lane(number: int) -> list[tuple[int, Outcome]]:
+        barrier.wait()
+        return [
+            (i, lanes[number].post(key, request))
+            for i, (key, request) in enumerate(sends)
+            if i % len(lanes) == number
+        ]
+
+    with ThreadPoolExecutor(len(lanes)) as pool:
+        results = [
+            pair
+            for future in [pool.submit(lane, n) for n in range(len(lanes))]
+            for pair in future.result()
+        ]
+    return [outcome for _, outcome in sorted(results, key=lambda pair: pair[0])]
+
+
+@given(plan=plans())
+@scaled(0.5)
+def test_concurrent_postings_equal_the_model_applied_to_their_successes(
+    plan: Plan, lanes: list[SqlDriver], api: Conn, owner: Conn
+) -> None:
+    names = Names()
+    setup = SqlDriver(api)
+    model = Model()
+    assets = [names.asset() for _ in range(plan.assets)]
+    for code in assets:
+        owner.execute("select wallet.create_asset(%s, %s)", [code, f"Harness {code}"])
+        model.add_asset(code)
+    users: list[UUID] = [setup.create_user(*names.user()) for _ in range(plan.users)]
+    for (u, a), amount in plan.funds.items():
+        if amount:
+            key, request = names.key(), Request("topup", users[u], assets[a], amount)
+            receipt = setup.post(key, request)
+            assert isinstance(receipt, Receipt), receipt
+            model.apply(key, request, receipt)
+    keys = [f"{names.key()}-{i}" for i in range(len(plan.postings))]
+    sends = [
+        (keys[p.key], Request(p.kind, users[p.user], assets[p.asset], p.amount))
+        for p in plan.postings
+    ]
+
+    outcomes = run_at_once(lanes, sends)
+
+    refusals = {o.code for o in outcomes if isinstance(o, Refusal)}
+    assert refusals <= CONCURRENT_REFUSALS, outcomes
+    # Per key: at most one new transaction; every replay is its receipt, for its very request.
+    posted: dict[str, tuple[Request, Receipt]] = {}
+    for (key, request), outcome in zip(sends, outcomes, strict=True):
+        if isinstance(outcome, Receipt) and not outcome.replayed:
+            assert key not in posted, f"key {key} made two transactions"
+            posted[key] = (request, outcome)
+    for (key, request), outcome in zip(sends, outcomes, strict=True):
+        if isinstance(outcome, Receipt) and outcome.replayed:
+            assert posted[key] == (request, replace(outcome, replayed=False)), (key, outcome)
+        if isinstance(outcome, Refusal) and outcome.code == "idempotency_key_reused":
+            assert key in posted, (key, request)
+            assert posted[key][0] != request, (key, request)
+    stored = owner.execute(
+        "select idempotency_key, id from ledger.transactions where idempotency_key = any(%s)",
+        [keys],
+    ).fetchall()
+    assert sorted((row["idempotency_key"], row["id"]) for row in stored) == sorted(
+        (key, receipt.transaction_id) for key, (_, receipt) in posted.items()
+    )
+
+    # The model applied to exactly the successes, in the order their user entries were written.
+    order = owner.execute(
+        "select t.idempotency_key from ledger.entries as e"
+        " join ledger.transactions as t on t.id = e.transaction_id"
+        " join ledger.wallets as w on w.id = e.wallet_id"
+        " where w.holder = 'user' and t.idempotency_key = any(%s) order by e.id",
+        [keys],
+    ).fetchall()
+    seen = {(user, asset): [model.balance(user, asset)] for user in users for asset in assets}
+    for row in order:
+        request, receipt = posted[row["idempotency_key"]]
+        assert model.allowed(row["idempotency_key"], request) == {POSTED}, (request, model.balances)
+        model.apply(row["idempotency_key"], request, receipt)
+        pair = (request.user_id, request.asset)
+        assert receipt.balance == model.balance(*pair), (request, receipt)
+        seen[pair].append(receipt.balance)
+    checks.assert_balances_as_modelled(owner, model)
+    checks.assert_wallets_add_up(owner, model)
+    checks.assert_verify_passes(owner)
+    # A refused spend met a balance below its amount at some point of its user's history.
+    for (_, request), outcome in zip(sends, outcomes, strict=True):
+        if isinstance(outcome, Refusal) and outcome.code == "insufficient_funds":
+            pair = (request.user_id, request.asset)
+            assert min(seen[pair]) < request.amount, (request, seen[pair])
