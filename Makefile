@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint migrate seed verify psql clean bench bench-full
+.PHONY: run test test-thorough lint migrate seed verify psql clean bench bench-full
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(INSTALLED)  ## migrate, seed and serve on http://127.0.0.1:8000
 
 test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-thorough: $(INSTALLED)  ## the property harness, long exploration; see tests/properties/README.md
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/properties $(PYTEST_ARGS)
 
 lint: $(INSTALLED)  ## ruff, mypy and sqlfluff
 	$(BIN)/ruff check facade tests bench

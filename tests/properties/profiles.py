@@ -22,10 +22,12 @@ _SLOW_IS_EXPECTED = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 settings.register_profile(
     "ci",
-    max_examples=20,
-    stateful_step_count=25,
+    max_examples=30,
+    stateful_step_count=40,
     derandomize=True,
     database=None,
+    # One failure shrunk and printed: a red build says why sooner.
+    report_multiple_bugs=False,
     deadline=None,
     print_blob=False,
     suppress_health_check=_SLOW_IS_EXPECTED,

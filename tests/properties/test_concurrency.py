@@ -70,7 +70,7 @@ def plans(draw: st.DrawFn) -> Plan:
         amount=st.integers(1, 40),
     )
     postings = [
-        replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=12)))
+        replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=16)))
     ]
     # Second sends of a key: the same request, or the same key with another amount.
     for index, same in draw(
@@ -119,7 +119,7 @@ def run_at_once(lanes: list[SqlDriver], sends: list[tuple[str, Request]]) -> lis
 
 
 @given(plan=plans())
-@scaled(0.5)
+@scaled(1.5)
 def test_concurrent_postings_equal_the_model_applied_to_their_successes(
     plan: Plan, lanes: list[SqlDriver], api: Conn, owner: Conn
 ) -> None:

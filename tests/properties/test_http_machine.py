@@ -28,4 +28,4 @@ def client(harness_url: str) -> Iterator[TestClient[Litestar]]:
 
 def test_http_api_matches_the_model(client: TestClient[Litestar], owner: Conn) -> None:
     driver = HttpDriver(client)
-    run_state_machine_as_test(lambda: WalletMachine(driver, owner), settings=scaled(0.5))
+    run_state_machine_as_test(lambda: WalletMachine(driver, owner), settings=scaled(0.34))
