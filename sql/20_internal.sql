@@ -2,22 +2,6 @@
 -- Not granted to anyone; called by the SECURITY DEFINER functions of
 -- 30_postings.sql, so they run with the owner's rights.
 
-create function wallet._check_amount(amount bigint)
-returns void
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    if amount is null or amount < 1 then
-        raise exception using
-            errcode = 'PW001',
-            message = format('invalid amount %s: an amount must be at least 1', coalesce(amount::text, 'null')),
-            hint = 'Amounts are whole numbers of the asset''s smallest unit, 1 to 9223372036854775807.';
-    end if;
-end;
-$$;
-
 create function wallet._check_limit("limit" integer)
 returns void
 language plpgsql
@@ -89,16 +73,18 @@ as $$
     );
 $$;
 
--- Claim an idempotency key for the calling transaction (step 1 of the lock
--- order, see wallet._lock_for_posting). Returns null when the key is now ours:
--- the caller posts and then wallet._finish_key stores the receipt, all in its
--- one transaction, so a crash or a refusal leaves no key behind. Returns the
--- stored receipt (replayed = true) when the same request already committed.
+-- Claim an idempotency key for the calling transaction: step 1 of the lock
+-- order (see wallet._lock_for_posting). Returns the stored receipt, marked
+-- replayed, when the same request already committed; null when the caller
+-- is to post, and then stores the key with its receipt (wallet._post) in the
+-- same transaction, so a crash or a refusal leaves no key behind.
 --
--- A duplicate that arrives while the first is running blocks on the first's
--- uncommitted key row inside INSERT .. ON CONFLICT; when the first commits it
--- sees the row and replays, when it rolls back it claims the key itself. The
--- wait is bounded by the caller's lock_timeout and then reported as PW031.
+-- The claim is a transaction-scoped advisory lock on the key's hash, not a
+-- row: a duplicate that arrives while the first call runs waits on it, then
+-- sees the first's committed key and replays (or, if the first rolled back,
+-- posts itself). No row is written until the receipt is known, so the key is
+-- stored by one insert. Two different keys whose hashes collide merely wait
+-- on each other. The wait is bounded by the caller's lock_timeout (PW031).
 create function wallet._claim_key(idempotency_key text, fingerprint bytea)
 returns wallet.receipt
 language plpgsql
@@ -115,68 +101,36 @@ begin
             detail = format('The key has %s characters.', coalesce(length(idempotency_key), 0));
     end if;
 
-    loop
-        begin
-            insert into ledger.idempotency_keys (key, fingerprint, expires_at)
-            select _claim_key.idempotency_key, _claim_key.fingerprint, now() + c.idempotency_retention
-            from ledger.config as c
-            on conflict (key) do nothing;
-            if found then
-                return null;
-            end if;
+    -- 0x70677769 ("pgwi") keeps these locks apart from other advisory locks.
+    perform pg_catalog.pg_advisory_xact_lock(1885828969, pg_catalog.hashtext(idempotency_key));
 
-            select * into v_key
-            from ledger.idempotency_keys as k
-            where k.key = _claim_key.idempotency_key
-            for update;
-        exception
-            when lock_not_available then
-                raise exception using
-                    errcode = 'PW031',
-                    message = format('idempotency key %L is still being processed by another request', idempotency_key),
-                    hint = 'Retry in a moment: you will then get that request''s receipt.';
-        end;
+    select * into v_key from ledger.idempotency_keys as k where k.key = _claim_key.idempotency_key;
+    if not found then
+        return null;
+    end if;
+    if v_key.expires_at <= now() then
+        -- Expired keys may be reused: forget the old request.
+        delete from ledger.idempotency_keys as k where k.key = v_key.key;
+        return null;
+    end if;
+    if v_key.fingerprint <> fingerprint then
+        raise exception using
+            errcode = 'PW030',
+            message = format('idempotency key %L was already used with a different request', idempotency_key),
+            detail = format('It produced transaction %s.', v_key.transaction_id),
+            hint = 'Use a new key for a new request; repeat a request only with its exact body.';
+    end if;
 
-        if v_key.key is null then
-            continue;  -- purged between our insert and select: claim it again
-        end if;
-
-        if v_key.expires_at <= now() then
-            -- Expired keys may be reused: forget the old request.
-            delete from ledger.idempotency_keys as k where k.key = v_key.key;
-            continue;
-        end if;
-
-        if v_key.fingerprint <> fingerprint then
-            raise exception using
-                errcode = 'PW030',
-                message = format('idempotency key %L was already used with a different request', idempotency_key),
-                detail = format('It produced transaction %s.', v_key.transaction_id),
-                hint = 'Use a new key for a new request; repeat a request only with its exact body.';
-        end if;
-
-        v_receipt := pg_catalog.jsonb_populate_record(null::wallet.receipt, v_key.receipt);
-        v_receipt.replayed := true;
-        return v_receipt;
-    end loop;
+    v_receipt := pg_catalog.jsonb_populate_record(null::wallet.receipt, v_key.receipt);
+    v_receipt.replayed := true;
+    return v_receipt;
 end;
-$$;
-
-create function wallet._finish_key(idempotency_key text, receipt wallet.receipt)
-returns void
-language sql
-set search_path = ''
-as $$
-    update ledger.idempotency_keys as k
-    set transaction_id = (_finish_key.receipt).transaction_id,
-        receipt = pg_catalog.to_jsonb(_finish_key.receipt)
-    where k.key = _finish_key.idempotency_key;
 $$;
 
 -- THE LOCK ORDER. Every posting takes its row locks in this order, here and
 -- nowhere else, so no two postings can wait on each other in a cycle:
 --
---   1. its idempotency key row (wallet._claim_key, before this function);
+--   1. its idempotency key (wallet._claim_key, called before this function);
 --   2. the user's row in ledger.users, FOR NO KEY UPDATE: postings of one user
 --      run one after the other (so the user's entries are numbered in commit
 --      order, which keeps history pages stable, and a suspension cannot race
@@ -197,7 +151,8 @@ $$;
 -- wallet row whose balance is the sum of its entries, and the system wallet's
 -- balance is the sum of its slots.
 --
--- A wait longer than the caller's lock_timeout is reported as PW032 (busy).
+-- A wait here longer than the caller's lock_timeout is reported as PW032 (busy)
+-- by wallet._post.
 create function wallet._lock_for_posting(
     user_id uuid,
     asset text,
@@ -213,74 +168,65 @@ declare
     v_user ledger.users;
     v_own integer;
 begin
-    begin
-        select * into v_user
-        from ledger.users as u
-        where u.id = _lock_for_posting.user_id
-        for no key update;
-        if not found then
-            raise exception using
-                errcode = 'PW010',
-                message = format('user %s not found', coalesce(user_id::text, 'null'));
-        end if;
-        if v_user.status = 'suspended' then
-            raise exception using
-                errcode = 'PW041',
-                message = format('user %s is suspended', user_id),
-                hint = 'An operator lifts it with wallet.set_user_status(user_id, ''active'').';
-        end if;
+    select * into v_user
+    from ledger.users as u
+    where u.id = _lock_for_posting.user_id
+    for no key update;
+    if not found then
+        raise exception using
+            errcode = 'PW010',
+            message = format('user %s not found', coalesce(user_id::text, 'null'));
+    end if;
+    if v_user.status = 'suspended' then
+        raise exception using
+            errcode = 'PW041',
+            message = format('user %s is suspended', user_id),
+            hint = 'An operator lifts it with wallet.set_user_status(user_id, ''active'').';
+    end if;
 
-        select * into user_wallet
+    select * into user_wallet
+    from ledger.wallets as w
+    where w.user_id = _lock_for_posting.user_id
+        and w.asset = _lock_for_posting.asset
+        and w.holder = 'user'
+        and w.slot = 0;
+    if not found and create_wallet then
+        -- A user's wallet appears on first credit.
+        insert into ledger.wallets (asset, holder, user_id)
+        values (asset, 'user', user_id)
+        returning * into user_wallet;
+    end if;
+
+    -- Each session has a slot of its own (its backend pid modulo 64) and
+    -- takes it with one index lookup; only when another session holds it
+    -- does it look for a free one, starting next to its own. (Starting
+    -- every search at slot 0 made each posting step over the locked slots
+    -- before it: at 16 clients that took half a posting's time.)
+    v_own := pg_catalog.pg_backend_pid() % 64;
+    select * into system_slot
+    from ledger.wallets as w
+    where w.user_id is null
+        and w.asset = _lock_for_posting.asset
+        and w.holder = system_holder
+        and w.slot = v_own
+    for update skip locked;
+    if not found then
+        select * into system_slot
         from ledger.wallets as w
-        where w.user_id = _lock_for_posting.user_id
-            and w.asset = _lock_for_posting.asset
-            and w.holder = 'user'
-            and w.slot = 0;
-        if not found and create_wallet then
-            -- A user's wallet appears on first credit.
-            insert into ledger.wallets (asset, holder, user_id)
-            values (asset, 'user', user_id)
-            returning * into user_wallet;
-        end if;
-
-        -- Each session has a slot of its own (its backend pid modulo 64) and
-        -- takes it with one index lookup; only when another session holds it
-        -- does it look for a free one, starting next to its own. (Starting
-        -- every search at slot 0 made each posting step over the locked slots
-        -- before it: at 16 clients that took half a posting's time.)
-        v_own := pg_catalog.pg_backend_pid() % 64;
+        where w.user_id is null and w.asset = _lock_for_posting.asset and w.holder = system_holder
+        order by (w.slot - v_own + 64) % 64
+        limit 1
+        for update skip locked;
+    end if;
+    if not found then
+        -- All 64 slots are busy: queue on one of them at random.
         select * into system_slot
         from ledger.wallets as w
         where w.user_id is null
             and w.asset = _lock_for_posting.asset
             and w.holder = system_holder
-            and w.slot = v_own
-        for update skip locked;
-        if not found then
-            select * into system_slot
-            from ledger.wallets as w
-            where w.user_id is null and w.asset = _lock_for_posting.asset and w.holder = system_holder
-            order by (w.slot - v_own + 64) % 64
-            limit 1
-            for update skip locked;
-        end if;
-        if not found then
-            -- All 64 slots are busy: queue on one of them at random.
-            select * into system_slot
-            from ledger.wallets as w
-            where w.user_id is null
-                and w.asset = _lock_for_posting.asset
-                and w.holder = system_holder
-                and w.slot = floor(random() * 64)::smallint
-            for update;
-        end if;
-    exception
-        when lock_not_available then
-            raise exception using
-                errcode = 'PW032',
-                message = format('the wallet of user %s in %L is busy', user_id, asset),
-                detail = 'A lock wait exceeded lock_timeout.',
-                hint = 'Retry in a moment with the same idempotency key.';
-    end;
+            and w.slot = floor(random() * 64)::smallint
+        for update;
+    end if;
 end;
 $$;

@@ -66,6 +66,8 @@ begin
         perform wallet._get_asset(asset);
     end if;
     perform wallet._check_limit("limit");
+    -- Per wallet, an index range scan of its newest entries below "before",
+    -- then the newest of those: a page costs the same at any depth.
     return query
         select
             e.id,
@@ -77,15 +79,25 @@ begin
             e.balance_after,
             t.created_at,
             t.metadata
-        from ledger.wallets as w
-        join ledger.entries as e on e.wallet_id = w.id
+        from (
+            select page.*
+            from ledger.wallets as w
+            cross join lateral (
+                select x.id, x.transaction_id, x.amount, x.balance_after
+                from ledger.entries as x
+                where x.wallet_id = w.id
+                    and x.id < coalesce(history.before, 9223372036854775807)
+                order by x.id desc
+                limit "limit"
+            ) as page
+            where w.user_id = history.user_id
+                and w.holder = 'user'
+                and (history.asset is null or w.asset = history.asset)
+            order by page.id desc
+            limit "limit"
+        ) as e
         join ledger.transactions as t on t.id = e.transaction_id
-        where w.user_id = history.user_id
-            and w.holder = 'user'
-            and (history.asset is null or w.asset = history.asset)
-            and (history.before is null or e.id < history.before)
-        order by e.id desc
-        limit "limit";
+        order by e.id desc;
 end;
 $$;
 

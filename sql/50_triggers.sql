@@ -52,7 +52,9 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    v_entry ledger.entries;
+    v_wallet_id bigint;
+    v_amount bigint;
+    v_balance_after bigint;
     v_previous bigint;
 begin
     if (new.id, new.asset, new.holder, new.user_id, new.slot, new.created_at)
@@ -65,14 +67,22 @@ begin
         return new;
     end if;
 
-    select * into v_entry from ledger.entries as e where e.id = new.last_entry_id;
-    select max(e.id) into v_previous
+    select
+        e.wallet_id,
+        e.amount,
+        e.balance_after,
+        (
+            select max(p.id)
+            from ledger.entries as p
+            where p.wallet_id = new.id and p.id < new.last_entry_id
+        )
+    into v_wallet_id, v_amount, v_balance_after, v_previous
     from ledger.entries as e
-    where e.wallet_id = new.id and e.id < new.last_entry_id;
+    where e.id = new.last_entry_id;
 
-    if v_entry.wallet_id is distinct from new.id
-        or v_entry.balance_after <> new.balance
-        or v_entry.amount::numeric <> new.balance::numeric - old.balance::numeric
+    if v_wallet_id is distinct from new.id
+        or v_balance_after <> new.balance
+        or v_amount::numeric <> new.balance::numeric - old.balance::numeric
         or v_previous is distinct from old.last_entry_id then
         raise exception using
             errcode = 'PW061',
@@ -89,7 +99,8 @@ create trigger _200_balance_from_entries
 before update on ledger.wallets
 for each row execute function wallet._tg_wallets__balance_from_entries();
 
--- Invariant 2, checked at commit: a transaction has exactly two entries, one
+-- Invariant 2, checked at commit of each new transaction: it has exactly two
+-- entries, one
 -- debit and one credit of its amount, in wallets of its asset: the user's
 -- wallet and, for a topup or bonus, a treasury slot (debited), for a spend, a
 -- revenue slot (credited). And every entry has been applied to its wallet.
@@ -131,21 +142,21 @@ begin
 end;
 $$;
 
+-- No entry can join a committed transaction (ledger.entries allows one debit
+-- and one credit per transaction, see migration 0002), so checking each new
+-- transaction once, at commit, covers every entry.
+--
 -- SECURITY DEFINER because a deferred trigger runs at commit, after the
 -- posting's SECURITY DEFINER call has returned: before PostgreSQL 18 it then
 -- runs as the committing role (wallet_api), which may not read the tables.
-create function wallet._tg_ledger__balanced()
+create function wallet._tg_transactions__balanced()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-    if tg_table_name = 'entries' then
-        perform wallet._check_transaction(new.transaction_id);
-    else
-        perform wallet._check_transaction(new.id);
-    end if;
+    perform wallet._check_transaction(new.id);
     return null;
 end;
 $$;
@@ -153,9 +164,4 @@ $$;
 create constraint trigger _300_balanced
 after insert on ledger.transactions
 deferrable initially deferred
-for each row execute function wallet._tg_ledger__balanced();
-
-create constraint trigger _300_balanced
-after insert on ledger.entries
-deferrable initially deferred
-for each row execute function wallet._tg_ledger__balanced();
+for each row execute function wallet._tg_transactions__balanced();

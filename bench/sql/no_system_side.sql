@@ -49,11 +49,14 @@ declare
     v_after bigint;
     v_tx ledger.transactions;
     v_entry bigint;
+    v_fingerprint constant bytea := wallet._fingerprint(kind, user_id, asset, amount, '{}');
 begin
-    perform wallet._check_amount(amount);
-    v_receipt := wallet._claim_key(
-        idempotency_key, wallet._fingerprint(kind, user_id, asset, amount, '{}')
-    );
+    if amount is null or amount < 1 then
+        raise exception 'invalid amount';
+    end if;
+    -- Like wallet._post: one block, so one subtransaction, as the real one pays for.
+    begin
+    v_receipt := wallet._claim_key(idempotency_key, v_fingerprint);
     if v_receipt is not null then
         return v_receipt;
     end if;
@@ -80,8 +83,13 @@ begin
     where w.id = v_wallet.id;
 
     v_receipt := (v_tx.id, kind, user_id, asset, amount, v_after, v_tx.created_at, false);
-    perform wallet._finish_key(idempotency_key, v_receipt);
+    insert into ledger.idempotency_keys (key, fingerprint, transaction_id, receipt, expires_at)
+    values (idempotency_key, v_fingerprint, v_tx.id, pg_catalog.to_jsonb(v_receipt), now() + interval '7 days');
     return v_receipt;
+    exception
+        when lock_not_available then
+            raise;
+    end;
 end;
 $$;
 

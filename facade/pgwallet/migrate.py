@@ -32,7 +32,7 @@ class MigrationReport:
     sql_applied: bool
 
 
-def _yoyo_uri(conninfo: str) -> str:
+def yoyo_uri(conninfo: str) -> str:
     """A yoyo URI for the psycopg 3 backend; every parameter but the database goes in the query."""
     params = conninfo_to_dict(conninfo)
     dbname = params.pop("dbname", "")
@@ -54,7 +54,7 @@ def sql_checksum() -> str:
 
 
 def _apply_migrations(conninfo: str) -> list[str]:
-    backend = get_backend(_yoyo_uri(conninfo))
+    backend = get_backend(yoyo_uri(conninfo))
     migrations = read_migrations(str(MIGRATIONS_DIR))
     try:
         with backend.lock():

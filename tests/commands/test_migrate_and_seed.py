@@ -5,11 +5,17 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from yoyo import get_backend, read_migrations
 
 from pgwallet import database
-from pgwallet.migrate import migrate, sql_checksum
+from pgwallet.migrate import migrate, sql_checksum, yoyo_uri
+from pgwallet.resources import MIGRATIONS_DIR
 from pgwallet.seed import USERS, seed
 from tests.support import Conn, balance
+
+ALL_MIGRATIONS = sorted(
+    p.stem for p in MIGRATIONS_DIR.glob("*.sql") if not p.stem.endswith(".rollback")
+)
 
 
 @pytest.fixture
@@ -25,10 +31,24 @@ def test_migrating_twice_changes_nothing_the_second_time(empty_database: str) ->
     first = migrate(empty_database)
     second = migrate(empty_database)
 
-    assert first.migrations_applied == ["0001_ledger"]
+    assert first.migrations_applied == ALL_MIGRATIONS
     assert first.sql_applied
     assert second.migrations_applied == []
     assert not second.sql_applied
+
+
+def test_migrating_a_database_from_its_first_version_upgrades_it(empty_database: str) -> None:
+    backend = get_backend(yoyo_uri(empty_database))
+    first = read_migrations(str(MIGRATIONS_DIR)).filter(lambda m: m.id == "0001_ledger")
+    backend.apply_migrations(backend.to_apply(first))
+    backend.connection.close()
+
+    report = migrate(empty_database)
+
+    assert report.migrations_applied == ALL_MIGRATIONS[1:]
+    assert report.sql_applied
+    with psycopg.connect(empty_database) as conn:
+        assert all(ok for (ok,) in conn.execute("select ok from wallet.verify()"))
 
 
 def test_migrating_a_database_with_older_functions_recreates_them(db_url: str) -> None:

@@ -158,3 +158,19 @@ def test_verify_reports_tampering_past_disabled_triggers(db_url: str) -> None:
         finally:
             tamper.execute("update ledger.wallets set balance = 10 where user_id = %s", [user_id])
             tamper.execute("alter table ledger.wallets enable trigger _200_balance_from_entries")
+
+
+def test_no_entry_can_join_a_committed_transaction(conn: Conn, user: uuid.UUID, asset: str) -> None:
+    receipt = post(conn, "topup", user, asset, 10)
+    wallet = conn.execute(
+        "select id from ledger.wallets where user_id = %s and asset = %s", [user, asset]
+    ).fetchone()
+    assert wallet is not None
+
+    with raises_sqlstate("23505") as error:
+        conn.execute(
+            "insert into ledger.entries (transaction_id, wallet_id, amount, balance_after) "
+            "values (%s, %s, 5, 15)",
+            [receipt["transaction_id"], wallet["id"]],
+        )
+    assert "entries_one_debit_one_credit" in str(error.value)
