@@ -30,9 +30,14 @@ _LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
 _START_SECONDS = 60
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium, or a skip that says how to get it."""
+    """Headless Chromium, or a skip that says how to get it.
+
+    Module-scoped on purpose: Playwright's sync API runs an event loop in the
+    main thread while it is open, and later tests that call asyncio.run()
+    would find it running.
+    """
     if not CHROMIUM.exists():
         pytest.skip(
             f"browser tests need Chromium at {CHROMIUM}: run `apt-get install -y chromium` "
