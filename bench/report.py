@@ -5,11 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: write PNG files only
-import matplotlib.pyplot as plt
-
 
 @dataclass(frozen=True)
 class Target:
@@ -155,6 +150,13 @@ def table(results: dict[str, Any]) -> str:
 
 def chart(results: dict[str, Any], path: Path) -> None:
     """Throughput against clients: the limit, the SQL API, the naive script and HTTP."""
+    # Imported here: matplotlib is in the `bench` extra, which `make test` (and the
+    # smoke test of this package) does not install.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: write PNG files only
+    import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(8, 5))
     for workload in ("limit", "topup", "spend", "mix"):
         clients = sorted({p["clients"] for p in results["points"] if p["workload"] == workload})
