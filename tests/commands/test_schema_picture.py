@@ -1,0 +1,93 @@
+"""The schema that `pgwallet migrate` builds equals its committed picture, tests/schema.txt.
+
+The picture is the reviewable whole of the database interface in one file: the
+ledger's tables, columns, constraints, indexes and triggers, and the wallet
+functions with their results, security and grants. A change to migrations/ or
+sql/ that changes the schema must change the picture in the same commit, so a
+reviewer sees it. Regenerate it with:
+
+    PGWALLET_UPDATE_SCHEMA_PICTURE=1 .venv/bin/pytest tests/commands/test_schema_picture.py
+
+It is built from the catalogs rather than pg_dump, so it reads the same on
+PostgreSQL 15 and 18.
+"""
+
+import os
+from pathlib import Path
+
+import psycopg
+
+PICTURE = Path(__file__).resolve().parents[1] / "schema.txt"
+
+SECTIONS = {
+    "columns": """
+        select format('%s.%s %s%s%s%s', c.table_name, c.column_name, c.data_type,
+            case when c.is_nullable = 'NO' then ' not null' else '' end,
+            case when c.is_identity = 'YES' then ' identity' else '' end,
+            coalesce(' default ' || c.column_default, ' generated ' || c.generation_expression, ''))
+        from information_schema.columns as c
+        where c.table_schema = 'ledger'
+        order by c.table_name, c.ordinal_position
+    """,
+    "constraints": """
+        select format('%s %s %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
+        from pg_constraint as k
+        where k.connamespace = 'ledger'::regnamespace and k.contype in ('c', 'f', 'p', 'u', 'x')
+        order by 1
+    """,
+    "indexes": """
+        select pg_get_indexdef(i.indexrelid)
+        from pg_index as i
+        join pg_class as c on c.oid = i.indexrelid
+        where c.relnamespace = 'ledger'::regnamespace
+        order by 1
+    """,
+    "triggers": """
+        select pg_get_triggerdef(t.oid)
+        from pg_trigger as t
+        join pg_class as c on c.oid = t.tgrelid
+        where c.relnamespace = 'ledger'::regnamespace and not t.tgisinternal
+        order by 1
+    """,
+    "functions": """
+        select format('%s -> %s%s%s', p.oid::regprocedure, pg_get_function_result(p.oid),
+            case when p.prosecdef then ' security definer' else '' end,
+            coalesce(' execute: ' || (
+                select string_agg(r.rolname, ', ' order by r.rolname)
+                from pg_roles as r
+                where r.rolname in ('wallet_api', 'wallet_reader')
+                    and has_function_privilege(r.oid, p.oid, 'execute')
+            ), ''))
+        from pg_proc as p
+        where p.pronamespace = 'wallet'::regnamespace
+        order by 1
+    """,
+    "types": """
+        select format('%s.%s %s', t.typname, a.attname, format_type(a.atttypid, a.atttypmod))
+        from pg_type as t
+        join pg_attribute as a on a.attrelid = t.typrelid
+        where t.typnamespace = 'wallet'::regnamespace and t.typtype = 'c' and a.attnum > 0
+        order by t.typname, a.attnum
+    """,
+}
+
+
+def schema_picture(conninfo: str) -> str:
+    """The picture of a migrated database's schema, section by section."""
+    lines: list[str] = []
+    with psycopg.connect(conninfo) as conn:
+        for section, query in SECTIONS.items():
+            lines.append(f"-- {section}")
+            lines.extend(str(row[0]) for row in conn.execute(query.encode()))
+            lines.append("")
+    return "\n".join(lines)
+
+
+def test_migrations_build_the_committed_schema(db_url: str) -> None:
+    picture = schema_picture(db_url)
+    if os.environ.get("PGWALLET_UPDATE_SCHEMA_PICTURE"):
+        PICTURE.write_text(picture)
+    assert picture == PICTURE.read_text(), (
+        "the schema differs from tests/schema.txt: if the change is meant, regenerate it "
+        "(see this module's docstring) and commit it with the change"
+    )
