@@ -130,7 +130,8 @@ $$;
 -- THE LOCK ORDER. Every posting takes its row locks in this order, here and
 -- nowhere else, so no two postings can wait on each other in a cycle:
 --
---   1. its idempotency key (wallet._claim_key, called before this function);
+--   1. its idempotency key: an advisory lock on the key's hash (wallet._claim_key,
+--      called before this function);
 --   2. the user's row in ledger.users, FOR NO KEY UPDATE: postings of one user
 --      run one after the other (so the user's entries are numbered in commit
 --      order, which keeps history pages stable, and a suspension cannot race
