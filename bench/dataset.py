@@ -9,7 +9,7 @@ whose long history the read benchmarks page through.
 
 import psycopg
 
-from pgwallet.migrate import migrate
+from pgwallet.db.migrate import migrate
 
 ASSET = "bench_coins"
 FUNDING = 10**14  # no spend of the benchmarks is ever refused; 10 000 of them fit a bigint

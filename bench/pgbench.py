@@ -10,7 +10,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from bench.workloads import Workload
-from pgwallet import embedded
+from pgwallet.db import embedded
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from pgwallet import database, embedded
+from pgwallet.db import embedded, target
 
 SETTINGS = {
     "shared_buffers": "1GB",
@@ -77,7 +77,7 @@ def throwaway_server() -> Iterator[str]:
 @contextmanager
 def bench_server() -> Iterator[str]:
     """DATABASE_URL's server if set, else a throwaway one; yield a maintenance URL."""
-    if url := os.environ.get(database.DATABASE_URL_ENV):
+    if url := os.environ.get(target.DATABASE_URL_ENV):
         yield url
         return
     with throwaway_server() as url:
@@ -94,11 +94,11 @@ def bench_database(server_url: str, name: str, *, copy_of: str | None = None) ->
     """A fresh database for the block (a copy of bench database `copy_of` if given),
     named `pgwallet_bench_<pid>_<name>`; dropped afterwards."""
     dbname = _database_name(name)
-    database.drop_database(server_url, dbname)
-    database.create_database(
+    target.drop_database(server_url, dbname)
+    target.create_database(
         server_url, dbname, template=_database_name(copy_of) if copy_of else None
     )
     try:
-        yield database.with_database(server_url, dbname)
+        yield target.with_database(server_url, dbname)
     finally:
-        database.drop_database(server_url, dbname)
+        target.drop_database(server_url, dbname)

@@ -1,7 +1,7 @@
 -- The error catalogue. Every expected failure is raised with a SQLSTATE of the
 -- project's own class PW, a message a person understands and, where it helps,
 -- DETAIL and HINT. The facade maps these codes to HTTP once
--- (facade/pgwallet/problems.py); the README lists them. Never change a code.
+-- (facade/pgwallet/http/problems.py); the README lists them. Never change a code.
 
 create function wallet.error_codes()
 returns setof wallet.error_code

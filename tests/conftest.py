@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from pgwallet import database, embedded
-from pgwallet.migrate import migrate
+from pgwallet.db import embedded, target
+from pgwallet.db.migrate import migrate
 from tests.support import Conn
 
 _SESSION_TAG = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -27,7 +27,7 @@ _module_numbers = itertools.count()
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A connection string to a maintenance database of the test server."""
-    if url := os.environ.get(database.DATABASE_URL_ENV):
+    if url := os.environ.get(target.DATABASE_URL_ENV):
         yield url
         return
     data_dir: Path = tmp_path_factory.mktemp("embedded") / "pgdata"
@@ -39,20 +39,20 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def template_database(server_url: str) -> Iterator[str]:
     """A database migrated once per session, the template of every test database."""
     name = f"pgwallet_test_template_{_SESSION_TAG}"
-    database.drop_database(server_url, name)
-    database.create_database(server_url, name)
-    migrate(database.with_database(server_url, name))
+    target.drop_database(server_url, name)
+    target.create_database(server_url, name)
+    migrate(target.with_database(server_url, name))
     yield name
-    database.drop_database(server_url, name)
+    target.drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
 def db_url(server_url: str, template_database: str) -> Iterator[str]:
     """A fresh, migrated database for this test module."""
     name = f"pgwallet_test_{_SESSION_TAG}_{next(_module_numbers)}"
-    database.create_database(server_url, name, template=template_database)
-    yield database.with_database(server_url, name)
-    database.drop_database(server_url, name)
+    target.create_database(server_url, name, template=template_database)
+    yield target.with_database(server_url, name)
+    target.drop_database(server_url, name)
 
 
 @pytest.fixture

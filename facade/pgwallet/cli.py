@@ -1,7 +1,7 @@
 """The `pgwallet` command: serve, migrate, seed, verify, psql.
 
 Every command takes its database from DATABASE_URL, else from the embedded
-server, which it starts for its own duration (see pgwallet.embedded).
+server, which it starts for its own duration (see pgwallet.db.embedded).
 """
 
 import argparse
@@ -15,9 +15,9 @@ from types import FrameType
 import psycopg
 import uvicorn
 
-from pgwallet import database, embedded
-from pgwallet.migrate import migrate
-from pgwallet.seed import seed
+from pgwallet.db import embedded, target
+from pgwallet.db.migrate import migrate
+from pgwallet.db.seed import seed
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -29,7 +29,7 @@ def _migrate(conninfo: str) -> None:
     report = migrate(conninfo)
     applied = ", ".join(report.migrations_applied) or "none pending"
     functions = "re-created" if report.sql_applied else "unchanged"
-    print(f"migrations: {applied}; functions: {functions} ({database.describe(conninfo)})")
+    print(f"migrations: {applied}; functions: {functions} ({target.describe(conninfo)})")
 
 
 def _seed(conninfo: str) -> None:
@@ -42,9 +42,9 @@ def cmd_serve(conninfo: str, args: argparse.Namespace) -> int:
     if args.seed:
         _seed(conninfo)
     # The app (in each worker process) finds its database here.
-    os.environ[database.DATABASE_URL_ENV] = conninfo
+    os.environ[target.DATABASE_URL_ENV] = conninfo
     uvicorn.run(
-        "pgwallet.app:create_app",
+        "pgwallet.http.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = extra
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with database.database_url() as conninfo:
+    with target.database_url() as conninfo:
         status: int = args.handler(conninfo, args)
     return status
 

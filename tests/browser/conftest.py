@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from pgwallet import database
+from pgwallet.db import target
 
 CHROMIUM = Path(os.environ.get("PGWALLET_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -53,9 +53,9 @@ def chromium() -> Iterator[Browser]:
 def dashboard_db(chromium: Browser, server_url: str) -> Iterator[str]:
     """A fresh, empty database for this module's server (`serve --migrate` migrates it)."""
     name = f"pgwallet_test_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    database.create_database(server_url, name)
-    yield database.with_database(server_url, name)
-    database.drop_database(server_url, name)
+    target.create_database(server_url, name)
+    yield target.with_database(server_url, name)
+    target.drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def dashboard_url(dashboard_db: str, tmp_path_factory: pytest.TempPathFactory) -
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     command = [str(Path(sys.executable).with_name("pgwallet")), "serve", "--migrate", "--seed"]
     # Port 0: the system picks a free port, and uvicorn's start line (logged at info) says which.
-    env = {**os.environ, database.DATABASE_URL_ENV: dashboard_db, "LOG_LEVEL": "info"}
+    env = {**os.environ, target.DATABASE_URL_ENV: dashboard_db, "LOG_LEVEL": "info"}
     with log_path.open("wb") as log:
         server = subprocess.Popen([*command, "--port", "0"], env=env, stdout=log, stderr=log)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
-from pgwallet import database, embedded
+from pgwallet.db import embedded, target
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != database.DATABASE_URL_ENV}
+    env = {k: v for k, v in os.environ.items() if k != target.DATABASE_URL_ENV}
     return {**env, embedded.DATA_DIR_ENV: str(data_dir)}
 
 

@@ -7,10 +7,10 @@ import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
-from pgwallet import database
-from pgwallet.migrate import migrate, sql_checksum, yoyo_uri
-from pgwallet.resources import MIGRATIONS_DIR
-from pgwallet.seed import USERS, seed
+from pgwallet.db import target
+from pgwallet.db.migrate import migrate, sql_checksum, yoyo_uri
+from pgwallet.db.seed import USERS, seed
+from pgwallet.db.sources import MIGRATIONS_DIR
 from tests.support import Conn, balance
 
 ALL_MIGRATIONS = sorted(
@@ -22,9 +22,9 @@ ALL_MIGRATIONS = sorted(
 def empty_database(server_url: str) -> Iterator[str]:
     """A database with nothing in it."""
     name = f"pgwallet_test_empty_{uuid.uuid4().hex[:8]}"
-    database.create_database(server_url, name)
-    yield database.with_database(server_url, name)
-    database.drop_database(server_url, name)
+    target.create_database(server_url, name)
+    yield target.with_database(server_url, name)
+    target.drop_database(server_url, name)
 
 
 def test_migrating_twice_changes_nothing_the_second_time(empty_database: str) -> None:

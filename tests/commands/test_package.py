@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwallet.resources import MIGRATIONS_DIR, SQL_DIR
+from pgwallet.db.sources import MIGRATIONS_DIR, SQL_DIR
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_the_wheel_ships_sql_and_migrations_where_the_package_finds_them(tmp_pat
         [
             sys.executable,
             "-c",
-            "from pgwallet import resources; print(resources.SQL_DIR, resources.MIGRATIONS_DIR)",
+            "from pgwallet.db import sources; print(sources.SQL_DIR, sources.MIGRATIONS_DIR)",
         ],
         env={"PYTHONPATH": str(site)},
         cwd=tmp_path,

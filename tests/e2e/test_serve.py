@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwallet.seed import seed
+from pgwallet.db.seed import seed
 
 ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 PGWALLET = Path(sys.executable).parent / "pgwallet"

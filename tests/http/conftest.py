@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 from litestar.testing import TestClient
 
-from pgwallet.app import create_app
-from pgwallet.settings import Settings
+from pgwallet.http.app import create_app
+from pgwallet.http.settings import Settings
 from tests.http.support import Client, topup
 
 

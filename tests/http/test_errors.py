@@ -7,9 +7,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from pgwallet.app import create_app
-from pgwallet.problems import SQLSTATE_PROBLEMS
-from pgwallet.settings import Settings
+from pgwallet.http.app import create_app
+from pgwallet.http.problems import SQLSTATE_PROBLEMS
+from pgwallet.http.settings import Settings
 from tests.http.support import Client, assert_problem, post, posting, topup
 from tests.support import Conn, key
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import psycopg
 
-from pgwallet.settings import Settings
+from pgwallet.http.settings import Settings
 from tests.http.support import Client, assert_problem, post, posting, topup
 from tests.support import Conn, key
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from pgwallet.settings import Settings
+from pgwallet.http.settings import Settings
 from tests.http.support import Client, posting, topup
 from tests.support import Conn, key, verify
 

@@ -17,9 +17,9 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from pgwallet.app import create_app
-from pgwallet.seed import seed
-from pgwallet.settings import Settings
+from pgwallet.db.seed import seed
+from pgwallet.http.app import create_app
+from pgwallet.http.settings import Settings
 
 _app = create_app(Settings(database_url="unused"))
 schema = schemathesis.openapi.from_dict(json.loads(encode_json(_app.openapi_schema.to_schema())))

@@ -8,9 +8,9 @@ import httpx
 import psycopg
 import pytest
 
-from pgwallet.pool import APPLICATION_NAME
-from pgwallet.problems import UNAVAILABLE, from_database_error
-from pgwallet.settings import Settings
+from pgwallet.http.database import APPLICATION_NAME
+from pgwallet.http.problems import UNAVAILABLE, from_database_error
+from pgwallet.http.settings import Settings
 from tests.http.support import Client, assert_problem, post, posting
 from tests.support import Conn, key
 

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from pgwallet import database
+from pgwallet.db import target
 from tests.properties import guard
 from tests.support import Conn
 
@@ -25,7 +25,7 @@ from tests.support import Conn
 def harness_url(request: pytest.FixtureRequest) -> str:
     """The database the harness may write to; the session stops if the guard refuses."""
     if guard.flag(guard.IN_PLACE_ENV):
-        url = os.environ.get(database.DATABASE_URL_ENV)
+        url = os.environ.get(target.DATABASE_URL_ENV)
         if not url:
             pytest.exit(f"{guard.IN_PLACE_ENV}=1 needs DATABASE_URL", returncode=4)
     else:

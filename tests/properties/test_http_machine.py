@@ -12,8 +12,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pgwallet.app import create_app
-from pgwallet.settings import Settings
+from pgwallet.http.app import create_app
+from pgwallet.http.settings import Settings
 from tests.properties.drivers import HttpDriver
 from tests.properties.machine import WalletMachine
 from tests.properties.profiles import scaled

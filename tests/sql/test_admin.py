@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from pgwallet.resources import SQL_DIR
+from pgwallet.db.sources import SQL_DIR
 from tests.support import Conn, raises_sqlstate
 
 

@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from pgwallet import embedded
+from pgwallet.db import embedded
 
 DATABASE_URL_ENV = "DATABASE_URL"
 EMBEDDED_DATABASE = "pgwallet"

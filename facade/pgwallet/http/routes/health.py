@@ -2,9 +2,9 @@
 
 from litestar import get
 
-from pgwallet.examples import responses
-from pgwallet.pool import Db
-from pgwallet.shapes import Status
+from pgwallet.http.database import Db
+from pgwallet.http.openapi import responses
+from pgwallet.http.shapes import Status
 
 OK = Status("ok")
 # A readiness probe must answer well before an orchestrator's own timeout.

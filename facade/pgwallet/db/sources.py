@@ -7,8 +7,8 @@ package-dir mapping in pyproject.toml).
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
-_CHECKOUT = _PACKAGE.parent.parent
+_PACKAGE = Path(__file__).resolve().parents[1]
+_CHECKOUT = _PACKAGE.parents[1]
 
 
 def _locate(installed: str, in_checkout: str) -> Path:

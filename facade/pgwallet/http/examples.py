@@ -1,23 +1,18 @@
-"""Examples for the OpenAPI document: each route's success and each of its errors.
+"""Example values for the OpenAPI document: bodies, answers and problem documents.
 
-`responses(...)` gives a route's documented answers: the success with an
-example body, and per error status a problem document example for every code
-the route can answer with (503 `unavailable` on every route that reads the
-database). The examples are built from the real shapes, so they cannot drift
-from what the API sends.
+They are built from the real shapes, so they cannot drift from what the API
+sends; `pgwallet.http.openapi.responses()` puts them on each route.
 """
 
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from pgwallet import shapes
-from pgwallet.problems import PROBLEM_MEDIA_TYPE, UNAVAILABLE, Problem, ProblemKind
+from pgwallet.http import shapes
+from pgwallet.http.problems import Problem, ProblemKind
 
 ALICE = UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
 TRANSACTION = UUID("0b5cbd62-8f0a-4e57-9a57-0c8b3bd1a1f1")
@@ -79,30 +74,3 @@ def problem_example(kind: ProblemKind) -> Example:
     """The example problem document of one code."""
     document: Problem = kind.document(_DETAILS[kind.code])
     return example(kind.code, document)
-
-
-def responses(
-    status: int, success: msgspec.Struct, *errors: ProblemKind, database: bool = True
-) -> dict[int, ResponseSpec]:
-    """A route's documented answers: its success and its errors, each with examples."""
-    kinds = [*errors, UNAVAILABLE] if database else list(errors)
-    by_status: dict[int, list[ProblemKind]] = defaultdict(list)
-    for kind in kinds:
-        by_status[kind.status].append(kind)
-    documented = {
-        status: ResponseSpec(
-            data_container=type(success),
-            generate_examples=False,
-            description="Success",
-            examples=[example("success", success)],
-        )
-    }
-    for error_status, group in sorted(by_status.items()):
-        documented[error_status] = ResponseSpec(
-            data_container=Problem,
-            generate_examples=False,
-            media_type=PROBLEM_MEDIA_TYPE,
-            description=", ".join(f"`{kind.code}`" for kind in group),
-            examples=[problem_example(kind) for kind in group],
-        )
-    return documented

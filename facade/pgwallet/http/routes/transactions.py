@@ -6,17 +6,17 @@ from uuid import UUID
 from litestar import get
 from litestar.params import FromPath, QueryParameter
 
-from pgwallet import examples
-from pgwallet.examples import responses
-from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
-from pgwallet.pool import Db
-from pgwallet.problems import (
+from pgwallet.http import examples
+from pgwallet.http.database import Db
+from pgwallet.http.openapi import responses
+from pgwallet.http.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     INVALID_REQUEST,
     TRANSACTION_NOT_FOUND,
     USER_NOT_FOUND,
 )
-from pgwallet.shapes import Entry, Kind, Transaction, TransactionPage
+from pgwallet.http.shapes import Entry, Kind, Transaction, TransactionPage
 
 # wallet.transaction_line: one row per entry, the transaction's fields repeated.
 _LINES = (

@@ -1,18 +1,28 @@
-"""The OpenAPI document at /schema/openapi.json: its config and the amount's exact schema.
+"""The OpenAPI document at /schema/openapi.json: its config, each route's answers, the amount.
+
+`responses(...)` gives a route's documented answers: the success with an
+example body, and per error status a problem document example for every code
+the route can answer with (503 `unavailable` on every route that reads the
+database).
 
 Litestar documents a union field without its members' constraints, so the
 amount (a JSON integer 1 .. 2^63-1 or a digit string) gets its schema from
 the small plugin below; clients and schemathesis then see what is accepted.
 """
 
+from collections import defaultdict
 from typing import Any
 
+import msgspec
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
-from pgwallet.shapes import AMOUNT_PATTERN, BIGINT_MAX, Amount
+from pgwallet.http.examples import example, problem_example
+from pgwallet.http.problems import PROBLEM_MEDIA_TYPE, UNAVAILABLE, Problem, ProblemKind
+from pgwallet.http.shapes import AMOUNT_PATTERN, BIGINT_MAX, Amount
 
 API_VERSION = "1.0.0"
 
@@ -47,3 +57,30 @@ config = OpenAPIConfig(
     "`code`; an unknown route is a 404 `not_found`, a wrong method a 405 `method_not_allowed`.",
     path="/schema",
 )
+
+
+def responses(
+    status: int, success: msgspec.Struct, *errors: ProblemKind, database: bool = True
+) -> dict[int, ResponseSpec]:
+    """A route's documented answers: its success and its errors, each with examples."""
+    kinds = [*errors, UNAVAILABLE] if database else list(errors)
+    by_status: dict[int, list[ProblemKind]] = defaultdict(list)
+    for kind in kinds:
+        by_status[kind.status].append(kind)
+    documented = {
+        status: ResponseSpec(
+            data_container=type(success),
+            generate_examples=False,
+            description="Success",
+            examples=[example("success", success)],
+        )
+    }
+    for error_status, group in sorted(by_status.items()):
+        documented[error_status] = ResponseSpec(
+            data_container=Problem,
+            generate_examples=False,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description=", ".join(f"`{kind.code}`" for kind in group),
+            examples=[problem_example(kind) for kind in group],
+        )
+    return documented

@@ -3,9 +3,10 @@
 import msgspec
 from litestar import get
 
-from pgwallet.examples import ASSET, responses
-from pgwallet.pool import Db
-from pgwallet.shapes import Asset, AssetList
+from pgwallet.http.database import Db
+from pgwallet.http.examples import ASSET
+from pgwallet.http.openapi import responses
+from pgwallet.http.shapes import Asset, AssetList
 
 
 @get("/v1/assets", responses=responses(200, AssetList([ASSET])))

@@ -16,10 +16,10 @@ from litestar.params import Body, HeaderParameter
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from pgwallet import examples
-from pgwallet.examples import responses
-from pgwallet.pool import Db
-from pgwallet.problems import (
+from pgwallet.http import examples
+from pgwallet.http.database import Db
+from pgwallet.http.openapi import responses
+from pgwallet.http.problems import (
     ASSET_FROZEN,
     ASSET_NOT_FOUND,
     BALANCE_OUT_OF_RANGE,
@@ -34,7 +34,7 @@ from pgwallet.problems import (
     ProblemError,
     ProblemKind,
 )
-from pgwallet.shapes import Kind, PostingRequest, Receipt
+from pgwallet.http.shapes import Kind, PostingRequest, Receipt
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"

@@ -6,27 +6,16 @@ exception handlers that answers every error as a problem document, and the
 OpenAPI document at /schema/openapi.json.
 """
 
-from typing import cast
-
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
-from litestar.types import ControllerRouterHandler
 
-from pgwallet import (
-    access_log,
-    assets,
-    dashboard,
-    health,
-    openapi,
-    postings,
-    transactions,
-    users,
-)
-from pgwallet.pool import lifespan, provide_database
-from pgwallet.problems import exception_handlers
-from pgwallet.settings import Settings
+from pgwallet.http import access_log, openapi
+from pgwallet.http.database import lifespan, provide_database
+from pgwallet.http.problems import exception_handlers
+from pgwallet.http.routes import ROUTES
+from pgwallet.http.settings import Settings
 
 
 def _logging(settings: Settings) -> LoggingConfig:
@@ -42,15 +31,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; its settings come from the environment unless given."""
     settings = settings or Settings.from_env()
     app = Litestar(
-        route_handlers=[
-            *health.routes,
-            *assets.routes,
-            *users.routes,
-            *transactions.routes,
-            *postings.routes,
-            # The dashboard's list mixes handlers and a router: typed loosely.
-            *cast("list[ControllerRouterHandler]", dashboard.routes),
-        ],
+        route_handlers=ROUTES,
         dependencies={"db": Provide(provide_database, sync_to_thread=False)},
         lifespan=[lifespan],
         state=State({"settings": settings}),

@@ -12,8 +12,8 @@ from typing import Annotated, TypeVar
 
 from litestar.params import QueryParameter
 
-from pgwallet.problems import INVALID_REQUEST, ProblemError
-from pgwallet.shapes import BIGINT_MAX
+from pgwallet.http.problems import INVALID_REQUEST, ProblemError
+from pgwallet.http.shapes import BIGINT_MAX
 
 T = TypeVar("T")
 

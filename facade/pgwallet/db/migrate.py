@@ -18,7 +18,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations
 
-from pgwallet.resources import MIGRATIONS_DIR, SQL_DIR
+from pgwallet.db.sources import MIGRATIONS_DIR, SQL_DIR
 
 # Serializes concurrent `pgwallet migrate` runs on one database.
 _ADVISORY_LOCK_KEY = 0x70677761  # "pgwa"

@@ -20,7 +20,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from pgwallet.settings import Settings
+from pgwallet.http.settings import Settings
 
 API_ROLE = "wallet_api"
 # How the facade's sessions show in pg_stat_activity.

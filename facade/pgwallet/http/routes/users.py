@@ -7,17 +7,17 @@ import msgspec
 from litestar import get, post
 from litestar.params import Body, FromPath, QueryParameter
 
-from pgwallet import examples
-from pgwallet.examples import responses
-from pgwallet.paging import Cursor, Limit, bigint, next_cursor, read_cursor
-from pgwallet.pool import Db
-from pgwallet.problems import (
+from pgwallet.http import examples
+from pgwallet.http.database import Db
+from pgwallet.http.openapi import responses
+from pgwallet.http.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     EMAIL_TAKEN,
     INVALID_REQUEST,
     USER_NOT_FOUND,
 )
-from pgwallet.shapes import (
+from pgwallet.http.shapes import (
     AssetBalance,
     Balance,
     Balances,

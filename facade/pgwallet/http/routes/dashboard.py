@@ -12,7 +12,7 @@ from litestar import MediaType, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 # The page may load and call only its own origin: a slip that would fetch a
 # font or a script from the internet is refused by the browser.

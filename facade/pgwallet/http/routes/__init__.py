@@ -1,0 +1,17 @@
+"""The route handlers, one module per resource; `ROUTES` is every one of them."""
+
+from typing import cast
+
+from litestar.types import ControllerRouterHandler
+
+from pgwallet.http.routes import assets, dashboard, health, postings, transactions, users
+
+ROUTES: list[ControllerRouterHandler] = [
+    *health.routes,
+    *assets.routes,
+    *users.routes,
+    *transactions.routes,
+    *postings.routes,
+    # The dashboard's list mixes handlers and a router: typed loosely.
+    *cast("list[ControllerRouterHandler]", dashboard.routes),
+]
