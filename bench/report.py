@@ -49,12 +49,6 @@ def targets(results: dict[str, Any]) -> list[Target]:
     found: list[Target] = [
         _at_least("topup / limit, c=16", _ratio(_tps(results, "topup", c), limit), 0.9, ">= 0.9"),
         _at_least("mix / limit, c=16", _ratio(mix, limit), 0.9, ">= 0.9"),
-        _at_least(
-            "mix / mix without system side, c=16",
-            _ratio(mix, _tps(results, "mix_no_system", c)),
-            0.9,
-            ">= 0.9",
-        ),
         _at_most(
             "replay cost / fresh topup cost, c=16",
             _ratio(_tps(results, "topup", c), _tps(results, "replay", c)),

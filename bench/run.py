@@ -1,9 +1,8 @@
 """One benchmark run: every workload on one server, in an order that keeps ratios fair.
 
 The limit and the SQL API are measured client count by client count, one
-right after the other, and the variants that a target compares (the mix with
-and without its system side) alternate, so that the machine's drift (other
-processes on these shared cores) falls on both sides of each ratio.
+right after the other, so that the machine's drift (other processes on these
+shared cores) falls on both sides of each ratio.
 """
 
 import datetime
@@ -28,7 +27,6 @@ class Profile:
     seconds: float  # per pgbench point
     clients: tuple[int, ...]  # the throughput curve: limit, topup, spend, mix
     contention_clients: int  # the fixed client count of the other write points
-    alternations: int  # how often the mix and its no-system variant alternate
     http_connections: tuple[int, ...]
     history_depths: tuple[int, ...]
     read_seconds: float
@@ -37,9 +35,9 @@ class Profile:
     http: bool = True
 
 
-QUICK = Profile("quick", 5, (1, 16), 16, 1, (32,), (0, 10_000), 2)
-FULL = Profile("full", 15, (1, 4, 16, 32), 16, 3, (1, 4, 16, 32), (0, 100_000, 1_000_000), 5)
-SMOKE = Profile("smoke", 1, (2,), 2, 1, (), (0, 60), 1, users=50, http=False)
+QUICK = Profile("quick", 5, (1, 16), 16, (32,), (0, 10_000), 2)
+FULL = Profile("full", 15, (1, 4, 16, 32), 16, (1, 4, 16, 32), (0, 100_000, 1_000_000), 5)
+SMOKE = Profile("smoke", 1, (2,), 2, (), (0, 60), 1, users=50, http=False)
 
 
 def _install(conninfo: str, sql_file: str) -> None:
@@ -81,30 +79,26 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
         pgbench.init_limit(limit_db)
         dataset.create(main, users)
         _install(main, "naive.sql")
-        with bench_database(server, "no_system", copy_of="main") as no_system:
-            _install(no_system, "no_system_side.sql")
+        log("throughput against clients")
+        for clients in profile.clients:
+            measure(limit_db, workloads.limit(), clients)
+            for workload in (
+                workloads.topup(users),
+                workloads.spend(users),
+                workloads.mix(users),
+            ):
+                measure(main, workload, clients)
 
-            log("throughput against clients")
-            for clients in profile.clients:
-                measure(limit_db, workloads.limit(), clients)
-                for workload in (
-                    workloads.topup(users),
-                    workloads.spend(users),
-                    workloads.mix(users),
-                ):
-                    measure(main, workload, clients)
-
-            c = profile.contention_clients
-            log(f"system wallets, contention, replays, naive design at c={c}")
-            for _ in range(profile.alternations):
-                measure(no_system, workloads.mix_no_system(users), c)
-                measure(main, workloads.mix(users), c)
-            measure(main, workloads.mix_hot(profile.hot_users), c)
-            measure(main, workloads.storm(), c)
-            measure(main, workloads.replay(users), c)
-            measure(main, workloads.topup(users), c)
-            measure(main, workloads.naive(users), c)
-            measure(limit_db, workloads.limit(), c)
+        c = profile.contention_clients
+        log(f"contention, replays, naive design at c={c}")
+        # The mix again, right before the same mix over a few hot users.
+        measure(main, workloads.mix(users), c)
+        measure(main, workloads.mix_hot(profile.hot_users), c)
+        measure(main, workloads.storm(), c)
+        measure(main, workloads.replay(users), c)
+        measure(main, workloads.topup(users), c)
+        measure(main, workloads.naive(users), c)
+        measure(limit_db, workloads.limit(), c)
 
         http_points = (
             _run_http(profile, main, tag, log) if profile.http and http.available() else []

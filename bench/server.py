@@ -90,14 +90,11 @@ def _database_name(name: str) -> str:
 
 
 @contextmanager
-def bench_database(server_url: str, name: str, *, copy_of: str | None = None) -> Iterator[str]:
-    """A fresh database for the block (a copy of bench database `copy_of` if given),
-    named `pgwallet_bench_<pid>_<name>`; dropped afterwards."""
+def bench_database(server_url: str, name: str) -> Iterator[str]:
+    """A fresh database for the block, named `pgwallet_bench_<pid>_<name>`; dropped afterwards."""
     dbname = _database_name(name)
     target.drop_database(server_url, dbname)
-    target.create_database(
-        server_url, dbname, template=_database_name(copy_of) if copy_of else None
-    )
+    target.create_database(server_url, dbname)
     try:
         yield target.with_database(server_url, dbname)
     finally:

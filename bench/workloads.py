@@ -26,25 +26,25 @@ class Workload:
     builtin: bool = False  # a pgbench built-in (`-b name`), not a script
 
 
-def _call(kind: str, schema: str = "wallet", key: str = FRESH_KEY, amount: int = 1) -> str:
-    return f"select * from {schema}.{kind}({USER}, '{ASSET}', {amount}, {key});\n"
+def _call(kind: str, key: str = FRESH_KEY, amount: int = 1) -> str:
+    return f"select * from wallet.{kind}({USER}, '{ASSET}', {amount}, {key});\n"
 
 
 def _pick_user(users: int) -> str:
     return f"\\set uid random(1, {users})\n\\set k random(1, 1099511627776)\n"
 
 
-def _mix(users: int, schema: str = "wallet") -> str:
+def _mix(users: int) -> str:
     """60% spend, 30% topup, 10% bonus."""
     return (
         _pick_user(users)
         + "\\set r random(1, 10)\n"
         + "\\if :r <= 6\n"
-        + _call("spend", schema)
+        + _call("spend")
         + "\\elif :r <= 9\n"
-        + _call("topup", schema)
+        + _call("topup")
         + "\\else\n"
-        + _call("bonus", schema)
+        + _call("bonus")
         + "\\endif\n"
     )
 
@@ -64,15 +64,6 @@ def spend(users: int) -> Workload:
 
 def mix(users: int) -> Workload:
     return Workload("mix", f"60% spend, 30% topup, 10% bonus, {users} users", _mix(users))
-
-
-def mix_no_system(users: int) -> Workload:
-    """The mix without the system-wallet side (bench/sql/no_system_side.sql)."""
-    return Workload(
-        "mix_no_system",
-        f"the mix with the system side removed, {users} users",
-        _mix(users, schema="no_system"),
-    )
 
 
 def mix_hot(users: int) -> Workload:

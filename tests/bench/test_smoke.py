@@ -20,7 +20,6 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
         "topup",
         "spend",
         "mix",
-        "mix_no_system",
         "mix_hot10",
         "storm",
         "replay",
@@ -31,4 +30,4 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
     assert [p["workload"] for p in results["reads"]][:2] == ["history@0", "history@60"]
     table = report.table(results)
     assert "| target |" in table
-    assert "mix / mix without system side" in table
+    assert "mix / limit" in table
