@@ -108,10 +108,16 @@ def _sample_rss(root: psutil.Process, stop: threading.Event, peak: list[float]) 
             pass
 
 
-def _ms(text: str, label: str) -> float:
-    match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE)
+def _found(pattern: str, text: str) -> re.Match[str]:
+    """The first match of `pattern` in wrk's output; an error if wrk did not print it."""
+    match = re.search(pattern, text, re.MULTILINE)
     if match is None:
-        raise RuntimeError(f"wrk output lacks {label}:\n{text}")
+        raise RuntimeError(f"wrk output lacks {pattern!r}:\n{text}")
+    return match
+
+
+def _ms(text: str, label: str) -> float:
+    match = _found(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text)
     value, unit = float(match.group(1)), match.group(2)
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
@@ -157,7 +163,7 @@ def run(
         stop.set()
         sampler.join()
     out = result.stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    requests = int(_found(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     errors = int(non_2xx.group(1)) if non_2xx else 0
@@ -170,7 +176,7 @@ def run(
         seconds=seconds,
         requests=requests,
         errors=errors,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        rps=float(_found(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         p50_ms=_ms(out, "50%"),
         p99_ms=_ms(out, "99%"),
         max_rss_mb=peak[0],

@@ -46,9 +46,12 @@ def _install(conninfo: str, sql_file: str) -> None:
 
 
 def _server_facts(conninfo: str) -> dict[str, str]:
+    names = ["server_version", "shared_buffers", "max_connections", "synchronous_commit"]
     with psycopg.connect(conninfo) as conn:
-        names = ("server_version", "shared_buffers", "max_connections", "synchronous_commit")
-        return {name: str(conn.execute(f"show {name}").fetchone()[0]) for name in names}  # type: ignore[index]
+        rows = conn.execute(
+            "select name, current_setting(name) from unnest(%s::text[]) as name", [names]
+        )
+        return {name: str(value) for name, value in rows}
 
 
 def _git_commit() -> str:

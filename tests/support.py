@@ -3,12 +3,21 @@
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from psycopg.abc import Params, QueryNoTemplate
 
 Conn = psycopg.Connection[dict[str, Any]]
+Row = TypeVar("Row")
+
+
+def one(conn: psycopg.Connection[Row], query: QueryNoTemplate, params: Params | None = None) -> Row:
+    """The first row of a query; fails the test if there is none."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, f"no row from {query!r}"
+    return row
 
 
 def key() -> str:
@@ -27,13 +36,12 @@ def post(
 ) -> dict[str, Any]:
     """Call wallet.<kind> with named arguments; return the receipt."""
     assert kind in {"topup", "bonus", "spend"}
-    row = conn.execute(
+    return one(
+        conn,
         f"select * from wallet.{kind}(user_id => %s, asset => %s, amount => %s, "
         "idempotency_key => %s, metadata => %s::jsonb)",
         [user_id, asset, amount, key() if idempotency_key is None else idempotency_key, metadata],
-    ).fetchone()
-    assert row is not None
-    return row
+    )
 
 
 @contextmanager
@@ -46,9 +54,7 @@ def raises_sqlstate(sqlstate: str) -> Iterator[pytest.ExceptionInfo[psycopg.Erro
 
 def balance(conn: Conn, user_id: uuid.UUID, asset: str) -> int:
     """wallet.balance as an int."""
-    row = conn.execute("select wallet.balance(%s, %s) as b", [user_id, asset]).fetchone()
-    assert row is not None
-    return int(row["b"])
+    return int(one(conn, "select wallet.balance(%s, %s) as b", [user_id, asset])["b"])
 
 
 def verify(conn: Conn) -> dict[str, bool]:

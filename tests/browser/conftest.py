@@ -19,13 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from pgwallet.db import target
 
 CHROMIUM = Path(os.environ.get("PGWALLET_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-LAPTOP = {"width": 1280, "height": 900}
+LAPTOP: ViewportSize = {"width": 1280, "height": 900}
 _LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
 _START_SECONDS = 60
 

@@ -170,7 +170,7 @@ def test_malformed_idempotency_keys(
     response = client.post(
         "/v1/transactions/topup",
         json=posting(user, asset, 1),
-        headers={"Idempotency-Key": idempotency_key.encode("latin-1")},  # type: ignore[dict-item]
+        headers={b"Idempotency-Key": idempotency_key.encode("latin-1")},
     )
     assert response.status_code == 400, response.text
     assert response.json()["code"] in {"invalid_request", "idempotency_key_missing"}

@@ -90,7 +90,7 @@ def test_balance_in_one_asset(client: Client, user: uuid.UUID, asset: str) -> No
 
 def test_postings_answer_201_with_the_receipt(client: Client, user: uuid.UUID, asset: str) -> None:
     expected_balances = {"topup": "100", "bonus": "130", "spend": "85"}
-    amounts = {"topup": "100", "bonus": 30, "spend": "45"}
+    amounts: dict[str, int | str] = {"topup": "100", "bonus": 30, "spend": "45"}
     for kind, amount in amounts.items():
         response = post(client, kind, posting(user, asset, amount, metadata={"order": kind}))
         assert response.status_code == 201, response.text
@@ -186,7 +186,7 @@ def test_transactions_filter_by_user_asset_and_kind_and_page(
     post(client, "bonus", posting(bob, asset, 5))
     post(client, "spend", posting(alice, asset, 7))
 
-    def amounts(**params: object) -> list[str]:
+    def amounts(**params: str) -> list[str]:
         page = client.get("/v1/transactions", params={"asset": asset, **params}).json()
         return [item["amount"] for item in page["items"]]
 

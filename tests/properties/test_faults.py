@@ -61,13 +61,13 @@ def wait_until_waiting_on_a_lock(owner: Conn, pid: int) -> None:
 
 def cut_off_posting(
     url: str, owner: Conn, cut_off: CutOff, key: str, request: Request
-) -> Exception:
+) -> psycopg.Error:
     """Run the posting on its own connection, cut it off while it waits; return its error."""
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as victim:
         victim.execute("set role wallet_api")
         if cut_off == "statement_timeout":
             victim.execute("set statement_timeout = '300ms'")
-        errors: list[Exception] = []
+        errors: list[psycopg.Error] = []
 
         def call() -> None:
             try:

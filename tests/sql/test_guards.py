@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.support import Conn, post, raises_sqlstate, verify
+from tests.support import Conn, one, post, raises_sqlstate, verify
 
 OWNER = "pgwallet_test_owner"
 LEDGER_TABLES = ("assets", "users", "wallets", "transactions", "entries", "idempotency_keys")
@@ -138,8 +138,7 @@ def test_verify_reports_tampering_past_disabled_triggers(db_url: str) -> None:
     """A superuser who disables the guards can tamper; verify() then says what broke."""
     with psycopg.connect(db_url, autocommit=True) as tamper:
         tamper.execute("select wallet.create_asset('tampered', 'Tampered')")
-        user = tamper.execute("select wallet.create_user('T', %s)", [f"{uuid.uuid4()}@x.io"])
-        user_id = user.fetchone()[0]  # type: ignore[index]
+        (user_id,) = one(tamper, "select wallet.create_user('T', %s)", [f"{uuid.uuid4()}@x.io"])
         tamper.execute("select wallet.topup(%s, 'tampered', 10, %s)", [user_id, str(uuid.uuid4())])
         tamper.execute("alter table ledger.wallets disable trigger _200_balance_from_entries")
         try:

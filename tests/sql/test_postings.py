@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -179,7 +180,7 @@ def test_a_replay_returns_the_stored_receipt(conn: Conn, user: uuid.UUID, asset:
 
 @pytest.mark.parametrize(
     "change",
-    ["amount", "kind", "user", "asset", "metadata"],
+    ["amount", "kind", "user_id", "asset", "metadata"],
 )
 def test_a_key_reused_with_a_different_request_is_refused(
     conn: Conn,
@@ -188,26 +189,25 @@ def test_a_key_reused_with_a_different_request_is_refused(
     change: str,
 ) -> None:
     user, asset, k = new_user(), new_asset(), key()
-    post(conn, "topup", user, asset, 10, idempotency_key=k, metadata='{"x": 1}')
-    request = {"kind": "topup", "user": user, "asset": asset, "amount": 10, "metadata": '{"x": 1}'}
-    request[change] = {
-        "amount": 11,
+    # The arguments of `post` but the connection and the key.
+    first: dict[str, Any] = {
+        "kind": "topup",
+        "user_id": user,
+        "asset": asset,
+        "amount": 10,
+        "metadata": '{"x": 1}',
+    }
+    other: dict[str, Any] = {
         "kind": "bonus",
-        "user": new_user(),
+        "user_id": new_user(),
         "asset": new_asset(),
+        "amount": 11,
         "metadata": '{"x": 2}',
-    }[change]
+    }
+    post(conn, idempotency_key=k, **first)
 
     with raises_sqlstate("PW030") as error:
-        post(
-            conn,
-            request["kind"],
-            request["user"],
-            request["asset"],
-            request["amount"],
-            k,
-            request["metadata"],
-        )
+        post(conn, idempotency_key=k, **{**first, change: other[change]})
     assert "different request" in str(error.value)
     assert balance(conn, user, asset) == 10
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support import Conn, balance, post, raises_sqlstate
+from tests.support import Conn, balance, one, post, raises_sqlstate
 
 
 def test_balance_is_zero_without_a_wallet(conn: Conn, user: uuid.UUID, asset: str) -> None:
@@ -121,10 +121,7 @@ def test_list_transactions_filters_and_pages(
     assert kinds(user_id=alice, asset=gold) == ["spend", "topup"]
     assert kinds(user_id=alice, kind="bonus") == ["bonus"]
     assert kinds(asset=gold, limit=2) == ["topup", "spend"]
-    newest = conn.execute(
-        "select seq from wallet.list_transactions(%s, null, null, 1)", [alice]
-    ).fetchone()
-    assert newest is not None
+    newest = one(conn, "select seq from wallet.list_transactions(%s, null, null, 1)", [alice])
     assert kinds(user_id=alice, before=newest["seq"]) == ["bonus", "topup"]
     with raises_sqlstate("PW002"):
         kinds(kind="refund")
@@ -135,10 +132,11 @@ def test_list_transactions_filters_and_pages(
 def test_users_are_listed_searched_and_paged(conn: Conn) -> None:
     tag = uuid.uuid4().hex[:8]
     ids = [
-        conn.execute(
+        one(
+            conn,
             "select wallet.create_user(%s, %s) as id",
             [f"{name} {tag}", f"{name}.{tag}@Example.com"],
-        ).fetchone()["id"]  # type: ignore[index]
+        )["id"]
         for name in ("Carol", "Dave", "Erin_")
     ]
 
@@ -150,7 +148,7 @@ def test_users_are_listed_searched_and_paged(conn: Conn) -> None:
     assert conn.execute("select * from wallet.list_users('%%')").fetchall() == []  # no wildcards
     page = conn.execute("select * from wallet.list_users(%s, 2, %s)", [tag, ids[0]]).fetchall()
     assert [u["id"] for u in page] == ids[1:]
-    assert conn.execute("select * from wallet.get_user(%s)", [ids[1]]).fetchone()["email"] == (  # type: ignore[index]
+    assert one(conn, "select * from wallet.get_user(%s)", [ids[1]])["email"] == (
         f"Dave.{tag}@Example.com"
     )
 
@@ -159,8 +157,6 @@ def test_assets_are_listed_by_code(conn: Conn, asset: str) -> None:
     codes = [a["code"] for a in conn.execute("select * from wallet.list_assets()")]
     assert asset in codes
     assert codes == sorted(codes)
-    assert (
-        conn.execute("select * from wallet.get_asset(%s)", [asset]).fetchone()["status"] == "active"
-    )  # type: ignore[index]
+    assert one(conn, "select * from wallet.get_asset(%s)", [asset])["status"] == "active"
     with raises_sqlstate("PW011"):
         conn.execute("select * from wallet.get_asset('nope')")
