@@ -1,5 +1,6 @@
 """A non-editable install carries the SQL and the migrations."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,9 +16,17 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_wheel_ships_sql_and_migrations_where_the_package_finds_them(tmp_path: Path) -> None:
+    # Built from a copy: setuptools reuses a checkout's build/ folder, whose
+    # stale files (an SQL file since renamed) would end up in the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(
+        CHECKOUT,
+        source,
+        ignore=shutil.ignore_patterns(".git", ".venv", ".pgdata", "build", "*.egg-info"),
+    )
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
-        cwd=CHECKOUT,
+        cwd=source,
         check=True,
         timeout=300,
     )
