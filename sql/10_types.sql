@@ -72,8 +72,7 @@ create type wallet.transaction_line as (
     balance_after bigint -- the user's balance after it; null for system wallets
 );
 
-comment on type wallet.transaction_line is
-    'One entry of a transaction, with the transaction''s own fields repeated.';
+comment on type wallet.transaction_line is 'One entry of a transaction, with the transaction''s own fields repeated.';
 
 create type wallet.check_result as (
     check_name text,

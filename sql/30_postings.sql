@@ -1,9 +1,112 @@
--- The three postings. Each is one call of wallet._post, which does the work in
--- one transaction: claim the idempotency key, lock (see wallet._lock_for_posting
--- for the order), check, write the transaction, its two entries and the two
--- balances, store the receipt. Any refusal raises, so nothing of it remains.
+-- The postings. wallet.topup, wallet.bonus and wallet.spend are each one call
+-- of wallet_internal.post, which does the work in one transaction as a row of
+-- small steps: check the arguments, claim the idempotency key, lock (in the
+-- order of 27_locking.sql), compute the balances after, write the transaction
+-- with its entries, store the receipt. Any refusal raises, so nothing of it
+-- remains.
 
-create function wallet._post(
+-- The balances of a posting's two wallets after `amount` moves from `debit`
+-- to `credit`, or the refusal: a user wallet never goes below 0 (PW020), no
+-- balance leaves the bigint range (PW021). Only a user wallet or the treasury
+-- is ever debited, and the treasury never goes above 0, so the debit side can
+-- only underflow in the treasury.
+create function wallet_internal.balances_after(
+    kind text,
+    debit ledger.wallets,
+    credit ledger.wallets,
+    amount bigint,
+    out debit_after bigint,
+    out credit_after bigint
+)
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+    c_max constant bigint := wallet_internal.bigint_max();
+    c_min constant bigint := -c_max - 1;
+begin
+    if debit.holder = 'user' and debit.balance < amount then
+        raise exception using
+            errcode = 'PW020',
+            message = format('insufficient funds: user %s has %s %s, the %s needs %s',
+                debit.user_id, debit.balance, debit.asset, kind, amount);
+    end if;
+    if debit.balance < c_min + amount then
+        raise exception using
+            errcode = 'PW021',
+            message = format('balance out of range: the %s of %L cannot issue %s more',
+                debit.holder, debit.asset, amount);
+    end if;
+    if credit.balance > c_max - amount then
+        raise exception using
+            errcode = 'PW021',
+            message = case credit.holder
+                when 'user' then format('balance out of range: user %s has %s %s, %s more would exceed %s',
+                    credit.user_id, credit.balance, credit.asset, amount, c_max)
+                else format('balance out of range: %s of %L cannot take %s more', credit.holder, credit.asset, amount)
+            end;
+    end if;
+    debit_after := debit.balance - amount;
+    credit_after := credit.balance + amount;
+end;
+$$;
+
+-- Write a posting: its transaction, one debit and one credit entry, and both
+-- wallets' new balances (the balance guard of 50_triggers.sql lets a balance
+-- move only to its wallet's next entry). The caller holds both wallets' locks
+-- and has computed their balances after (balances_after).
+create function wallet_internal.write_posting(
+    kind text,
+    user_id uuid,
+    amount bigint,
+    metadata jsonb,
+    idempotency_key text,
+    debit ledger.wallets,
+    debit_after bigint,
+    credit ledger.wallets,
+    credit_after bigint
+)
+returns ledger.transactions
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_transaction ledger.transactions;
+    v_debit_entry bigint;
+    v_credit_entry bigint;
+begin
+    insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key)
+    values (kind, debit.asset, user_id, amount, metadata, idempotency_key)
+    returning * into v_transaction;
+
+    with inserted as (
+        insert into ledger.entries (transaction_id, wallet_id, amount, balance_after)
+        values
+            (v_transaction.id, debit.id, -amount, debit_after),
+            (v_transaction.id, credit.id, amount, credit_after)
+        returning id, wallet_id
+    )
+    select
+        max(i.id) filter (where i.wallet_id = debit.id),
+        max(i.id) filter (where i.wallet_id = credit.id)
+    into v_debit_entry, v_credit_entry
+    from inserted as i;
+
+    update ledger.wallets as w
+    set balance = v.balance, last_entry_id = v.entry_id
+    from (
+        values (debit.id, debit_after, v_debit_entry), (credit.id, credit_after, v_credit_entry)
+    ) as v (wallet_id, balance, entry_id)
+    where w.id = v.wallet_id;
+
+    return v_transaction;
+end;
+$$;
+
+-- One posting between a user and a system wallet: a topup or bonus
+-- (treasury -> user) or a spend (user -> revenue).
+create function wallet_internal.post(
     kind text,
     user_id uuid,
     asset text,
@@ -16,137 +119,60 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    c_max constant bigint := 9223372036854775807;
-    c_min constant bigint := -9223372036854775807 - 1;
-    v_metadata constant jsonb := coalesce(metadata, '{}');
-    v_fingerprint constant bytea := wallet._fingerprint(kind, user_id, asset, amount, coalesce(metadata, '{}'));
-    v_waiting_for text;
+    v_metadata jsonb;
+    v_fingerprint bytea;
+    v_key_claimed boolean := false;
     v_receipt wallet.receipt;
-    v_asset ledger.assets;
-    v_locked record;
     v_user_wallet ledger.wallets;
-    v_slot ledger.wallets;
-    v_user_after bigint;
-    v_slot_after bigint;
-    v_tx ledger.transactions;
-    v_user_entry bigint;
-    v_slot_entry bigint;
+    v_debit ledger.wallets;
+    v_credit ledger.wallets;
+    v_after record;
+    v_transaction ledger.transactions;
 begin
-    if amount is null or amount < 1 then
-        raise exception using
-            errcode = 'PW001',
-            message = format('invalid amount %s: an amount must be at least 1', coalesce(amount::text, 'null')),
-            hint = 'Amounts are whole numbers of the asset''s smallest unit, 1 to 9223372036854775807.';
-    end if;
-    if pg_catalog.jsonb_typeof(v_metadata) <> 'object' then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid metadata: it must be a JSON object, not %s', pg_catalog.jsonb_typeof(v_metadata));
-    end if;
+    perform wallet_internal.check_amount(amount);
+    v_metadata := wallet_internal.checked_metadata(metadata);
+    v_fingerprint := wallet_internal.fingerprint(kind, user_id, asset, amount, v_metadata);
 
     -- One block, so one subtransaction holds every lock and write of the
     -- posting (locks taken in a subtransaction and rows then written by its
     -- parent would cost a MultiXact each). Its handler tells apart the two
-    -- waits that lock_timeout may cut short.
+    -- waits that lock_timeout may cut short; the helpers have no handler of
+    -- their own, so they add no subtransaction.
     begin
-        v_waiting_for := 'key';
-        v_receipt := wallet._claim_key(idempotency_key, v_fingerprint);
+        v_receipt := wallet_internal.claim_key(idempotency_key, v_fingerprint);
         if v_receipt is not null then
             return v_receipt;
         end if;
+        v_key_claimed := true;
 
-        v_asset := wallet._get_asset(asset);
-        if v_asset.status = 'frozen' then
-            raise exception using
-                errcode = 'PW040',
-                message = format('asset %L is frozen', asset),
-                hint = 'An operator lifts it with wallet.set_asset_status(code, ''active'').';
-        end if;
-
-        v_waiting_for := 'wallet';
-        v_locked := wallet._lock_for_posting(
-            user_id, asset, case when kind = 'spend' then 'revenue' else 'treasury' end, kind <> 'spend'
-        );
-        v_user_wallet := v_locked.user_wallet;
-        v_slot := v_locked.system_slot;
-
+        perform wallet_internal.postable_asset(asset);
+        perform wallet_internal.lock_user(user_id);
+        v_user_wallet := wallet_internal.user_wallet(user_id, asset);
         if kind = 'spend' then
-            if coalesce(v_user_wallet.balance, 0) < amount then
-                raise exception using
-                    errcode = 'PW020',
-                    message = format('insufficient funds: user %s has %s %s, the spend needs %s',
-                        user_id, coalesce(v_user_wallet.balance, 0), asset, amount);
-            end if;
-            if v_slot.balance > c_max - amount then
-                raise exception using
-                    errcode = 'PW021',
-                    message = format('balance out of range: revenue of %L cannot take %s more', asset, amount);
-            end if;
-            v_user_after := v_user_wallet.balance - amount;
-            v_slot_after := v_slot.balance + amount;
+            v_debit := v_user_wallet;
+            v_credit := wallet_internal.take_slot(asset, 'revenue');
         else
-            if v_user_wallet.balance > c_max - amount then
-                raise exception using
-                    errcode = 'PW021',
-                    message = format('balance out of range: user %s has %s %s, %s more would exceed %s',
-                        user_id, v_user_wallet.balance, asset, amount, c_max);
-            end if;
-            if v_slot.balance < c_min + amount then
-                raise exception using
-                    errcode = 'PW021',
-                    message = format('balance out of range: the treasury of %L cannot issue %s more', asset, amount);
-            end if;
-            v_user_after := v_user_wallet.balance + amount;
-            v_slot_after := v_slot.balance - amount;
+            v_debit := wallet_internal.take_slot(asset, 'treasury');
+            v_credit := v_user_wallet;
         end if;
+        v_after := wallet_internal.balances_after(kind, v_debit, v_credit, amount);
+        v_transaction := wallet_internal.write_posting(
+            kind, user_id, amount, v_metadata, idempotency_key,
+            v_debit, v_after.debit_after, v_credit, v_after.credit_after
+        );
 
-        insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key)
-        values (kind, asset, user_id, amount, v_metadata, idempotency_key)
-        returning * into v_tx;
-
-        with inserted as (
-            insert into ledger.entries (transaction_id, wallet_id, amount, balance_after)
-            values
-                (v_tx.id, v_user_wallet.id, v_user_after - v_user_wallet.balance, v_user_after),
-                (v_tx.id, v_slot.id, v_slot_after - v_slot.balance, v_slot_after)
-            returning id, wallet_id
-        )
-        select
-            max(i.id) filter (where i.wallet_id = v_user_wallet.id),
-            max(i.id) filter (where i.wallet_id = v_slot.id)
-        into v_user_entry, v_slot_entry
-        from inserted as i;
-
-        update ledger.wallets as w
-        set balance = v.balance, last_entry_id = v.entry_id
-        from (
-            values (v_user_wallet.id, v_user_after, v_user_entry), (v_slot.id, v_slot_after, v_slot_entry)
-        ) as v (wallet_id, balance, entry_id)
-        where w.id = v.wallet_id;
-
-        v_receipt := (v_tx.id, kind, user_id, asset, amount, v_user_after, v_tx.created_at, false);
-        insert into ledger.idempotency_keys (key, fingerprint, transaction_id, receipt, expires_at)
-        select
-            idempotency_key,
-            v_fingerprint,
-            v_tx.id,
-            pg_catalog.to_jsonb(v_receipt),
-            now() + c.idempotency_retention
-        from ledger.config as c;
+        v_receipt := (
+            v_transaction.id, kind, user_id, asset, amount,
+            case when kind = 'spend' then v_after.debit_after else v_after.credit_after end,
+            v_transaction.created_at, false
+        );
+        perform wallet_internal.store_key(idempotency_key, v_fingerprint, v_transaction.id, v_receipt);
         return v_receipt;
     exception
         when lock_not_available then
-            if v_waiting_for = 'key' then
-                raise exception using
-                    errcode = 'PW031',
-                    message = format('idempotency key %L is still being processed by another request', idempotency_key),
-                    hint = 'Retry in a moment: you will then get that request''s receipt.';
-            end if;
-            raise exception using
-                errcode = 'PW032',
-                message = format('the wallet of user %s in %L is busy', user_id, asset),
-                detail = 'A lock wait exceeded lock_timeout.',
-                hint = 'Retry in a moment with the same idempotency key.';
+            perform wallet_internal.raise_lock_timeout(
+                idempotency_key, v_key_claimed, format('the wallet of user %s in %L', user_id, asset)
+            );
     end;
 end;
 $$;
@@ -163,7 +189,7 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet._post('topup', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('topup', user_id, asset, amount, idempotency_key, metadata);
 $$;
 
 comment on function wallet.topup(uuid, text, bigint, text, jsonb) is
@@ -187,7 +213,7 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet._post('bonus', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('bonus', user_id, asset, amount, idempotency_key, metadata);
 $$;
 
 comment on function wallet.bonus(uuid, text, bigint, text, jsonb) is
@@ -207,7 +233,7 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet._post('spend', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('spend', user_id, asset, amount, idempotency_key, metadata);
 $$;
 
 comment on function wallet.spend(uuid, text, bigint, text, jsonb) is

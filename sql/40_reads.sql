@@ -9,8 +9,8 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._get_user(user_id);
-    perform wallet._get_asset(asset);
+    perform wallet_internal.get_user(user_id);
+    perform wallet_internal.get_asset(asset);
     return coalesce((
         select w.balance
         from ledger.wallets as w
@@ -32,7 +32,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._get_user(user_id);
+    perform wallet_internal.get_user(user_id);
     return query
         select a.code, coalesce(w.balance, 0), a.status
         from ledger.assets as a
@@ -61,11 +61,11 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._get_user(user_id);
+    perform wallet_internal.get_user(user_id);
     if asset is not null then
-        perform wallet._get_asset(asset);
+        perform wallet_internal.get_asset(asset);
     end if;
-    perform wallet._check_limit("limit");
+    perform wallet_internal.check_limit("limit");
     -- Per wallet, an index range scan of its newest entries below "before",
     -- then the newest of those: a page costs the same at any depth.
     return query
@@ -86,7 +86,7 @@ begin
                 select x.id, x.transaction_id, x.amount, x.balance_after
                 from ledger.entries as x
                 where x.wallet_id = w.id
-                    and x.id < coalesce(history.before, 9223372036854775807)
+                    and x.id < coalesce(history.before, wallet_internal.bigint_max())
                 order by x.id desc
                 limit "limit"
             ) as page
@@ -109,7 +109,7 @@ in order while new postings arrive, since a user's entries are numbered in commi
 Errors: PW010 unknown user, PW011 unknown asset, PW002 bad limit.$$;
 
 -- Shared by get_transaction and list_transactions: the lines of some transactions.
-create function wallet._transaction_lines(transaction_ids uuid[])
+create function wallet_internal.transaction_lines(transaction_ids uuid[])
 returns setof wallet.transaction_line
 language sql
 stable
@@ -144,7 +144,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    return query select * from wallet._transaction_lines(array[transaction_id]);
+    return query select * from wallet_internal.transaction_lines(array[transaction_id]);
     if not found then
         raise exception using
             errcode = 'PW012',
@@ -173,17 +173,17 @@ set search_path = ''
 as $$
 begin
     if user_id is not null then
-        perform wallet._get_user(user_id);
+        perform wallet_internal.get_user(user_id);
     end if;
     if asset is not null then
-        perform wallet._get_asset(asset);
+        perform wallet_internal.get_asset(asset);
     end if;
     if kind is not null then
-        perform wallet._check_choice(kind, array['topup', 'bonus', 'spend'], 'kind');
+        perform wallet_internal.check_choice(kind, array['topup', 'bonus', 'spend'], 'kind');
     end if;
-    perform wallet._check_limit("limit");
+    perform wallet_internal.check_limit("limit");
     return query
-        select * from wallet._transaction_lines(array(
+        select * from wallet_internal.transaction_lines(array(
             select t.id
             from ledger.transactions as t
             where (list_transactions.user_id is null or t.user_id = list_transactions.user_id)
@@ -209,7 +209,7 @@ stable
 security definer
 set search_path = ''
 as $$
-    select u.id, u.name, u.email, u.status, u.created_at from wallet._get_user(user_id) as u;
+    select u.id, u.name, u.email, u.status, u.created_at from wallet_internal.get_user(user_id) as u;
 $$;
 
 comment on function wallet.get_user(uuid) is
@@ -230,9 +230,9 @@ declare
     v_pattern constant text := '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%';
     v_after ledger.users;
 begin
-    perform wallet._check_limit("limit");
+    perform wallet_internal.check_limit("limit");
     if after is not null then
-        v_after := wallet._get_user(after);
+        v_after := wallet_internal.get_user(after);
     end if;
     return query
         select u.id, u.name, u.email, u.status, u.created_at
@@ -272,7 +272,7 @@ stable
 security definer
 set search_path = ''
 as $$
-    select a.code, a.name, a.description, a.status, a.created_at from wallet._get_asset(code) as a;
+    select a.code, a.name, a.description, a.status, a.created_at from wallet_internal.get_asset(code) as a;
 $$;
 
 comment on function wallet.get_asset(text) is

@@ -1,21 +1,5 @@
 -- Creating users and assets, changing their status, purging expired keys.
 
--- Refuse a value outside its list (a status, a kind) with PW002.
-create function wallet._check_choice(value text, choices text[], what text)
-returns void
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    if value is null or not value = any (choices) then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid %s %L: it is one of %s', what, value, array_to_string(choices, ', '));
-    end if;
-end;
-$$;
-
 create function wallet.create_user(name text, email text, id uuid default null)
 returns uuid
 language plpgsql
@@ -24,22 +8,16 @@ set search_path = ''
 as $$
 declare
     v_id uuid := coalesce(create_user.id, pg_catalog.gen_random_uuid());
+    v_constraint text;
 begin
-    if name is null or name <> btrim(name) or length(name) not between 1 and 200 then
-        raise exception using
-            errcode = 'PW002',
-            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces';
-    end if;
-    if email is null or email !~ '^[^@\s]+@[^@\s]+$' or length(email) > 320 then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid email %L: it must look like name@domain', email);
-    end if;
+    perform wallet_internal.check_name(name);
+    perform wallet_internal.check_email(email);
     insert into ledger.users (id, name, email) values (v_id, name, email);
     return v_id;
 exception
     when unique_violation then
-        if sqlerrm like '%users_email_key%' then
+        get stacked diagnostics v_constraint = constraint_name;
+        if v_constraint = 'users_email_key' then
             raise exception using
                 errcode = 'PW050',
                 message = format('email %L is already taken', email),
@@ -63,17 +41,8 @@ security definer
 set search_path = ''
 as $$
 begin
-    if code is null or code !~ '^[a-z][a-z0-9_]{1,62}$' then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid asset code %L', code),
-            hint = 'A code is a lowercase slug: [a-z][a-z0-9_]{1,62}, e.g. gold_coins.';
-    end if;
-    if name is null or name <> btrim(name) or length(name) not between 1 and 200 then
-        raise exception using
-            errcode = 'PW002',
-            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces';
-    end if;
+    perform wallet_internal.check_asset_code(code);
+    perform wallet_internal.check_name(name);
     if description is null or length(description) > 2000 then
         raise exception using
             errcode = 'PW002',
@@ -87,7 +56,7 @@ begin
                 errcode = 'PW051',
                 message = format('asset %L already exists', code);
     end;
-    -- The system wallets, 64 slots each (see wallet._lock_for_posting).
+    -- The system wallets, 64 slots each (see 27_locking.sql).
     insert into ledger.wallets (asset, holder, slot)
     select code, h.holder, s.slot
     from (values ('treasury'), ('revenue')) as h (holder)
@@ -109,7 +78,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._check_choice(status, array['active', 'frozen'], 'asset status');
+    perform wallet_internal.check_choice(status, array['active', 'frozen'], 'asset status');
     update ledger.assets as a set status = set_asset_status.status where a.code = set_asset_status.code;
     return wallet.get_asset(code);
 end;
@@ -127,7 +96,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._check_choice(status, array['active', 'suspended'], 'user status');
+    perform wallet_internal.check_choice(status, array['active', 'suspended'], 'user status');
     update ledger.users as u set status = set_user_status.status where u.id = set_user_status.user_id;
     return wallet.get_user(user_id);
 end;

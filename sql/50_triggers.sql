@@ -4,7 +4,7 @@
 
 -- Invariant 4: transactions and entries are append-only; wallets are never
 -- deleted. Fires for every role, including the owner.
-create function wallet._tg_ledger__append_only()
+create function wallet_internal.tg_ledger__append_only()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -19,34 +19,34 @@ $$;
 
 create trigger _100_append_only
 before update or delete on ledger.transactions
-for each row execute function wallet._tg_ledger__append_only();
+for each row execute function wallet_internal.tg_ledger__append_only();
 
 create trigger _100_append_only
 before update or delete on ledger.entries
-for each row execute function wallet._tg_ledger__append_only();
+for each row execute function wallet_internal.tg_ledger__append_only();
 
 create trigger _100_append_only
 before delete on ledger.wallets
-for each row execute function wallet._tg_ledger__append_only();
+for each row execute function wallet_internal.tg_ledger__append_only();
 
 create trigger _110_append_only_truncate
 before truncate on ledger.transactions
-for each statement execute function wallet._tg_ledger__append_only();
+for each statement execute function wallet_internal.tg_ledger__append_only();
 
 create trigger _110_append_only_truncate
 before truncate on ledger.entries
-for each statement execute function wallet._tg_ledger__append_only();
+for each statement execute function wallet_internal.tg_ledger__append_only();
 
 create trigger _110_append_only_truncate
 before truncate on ledger.wallets
-for each statement execute function wallet._tg_ledger__append_only();
+for each statement execute function wallet_internal.tg_ledger__append_only();
 
 -- Invariant 3: a wallet's balance is a cache of its entries. An UPDATE may move
 -- the balance only to the balance_after of the wallet's next entry (the one
 -- right after last_entry_id), by exactly that entry's amount, so a bare
 -- `update ledger.wallets set balance = ...` fails. Which wallet a row is never
 -- changes.
-create function wallet._tg_wallets__balance_from_entries()
+create function wallet_internal.tg_wallets__balance_from_entries()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -97,14 +97,14 @@ $$;
 
 create trigger _200_balance_from_entries
 before update on ledger.wallets
-for each row execute function wallet._tg_wallets__balance_from_entries();
+for each row execute function wallet_internal.tg_wallets__balance_from_entries();
 
 -- Invariant 2, checked at commit of each new transaction: it has exactly two
 -- entries, one
 -- debit and one credit of its amount, in wallets of its asset: the user's
 -- wallet and, for a topup or bonus, a treasury slot (debited), for a spend, a
 -- revenue slot (credited). And every entry has been applied to its wallet.
-create function wallet._check_transaction(transaction_id uuid)
+create function wallet_internal.check_transaction(transaction_id uuid)
 returns void
 language plpgsql
 stable
@@ -129,7 +129,7 @@ begin
     from ledger.transactions as t
     join ledger.entries as e on e.transaction_id = t.id
     join ledger.wallets as w on w.id = e.wallet_id
-    where t.id = _check_transaction.transaction_id
+    where t.id = check_transaction.transaction_id
     group by t.id;
 
     if v_ok is not true then
@@ -149,14 +149,14 @@ $$;
 -- SECURITY DEFINER because a deferred trigger runs at commit, after the
 -- posting's SECURITY DEFINER call has returned: before PostgreSQL 18 it then
 -- runs as the committing role (wallet_api), which may not read the tables.
-create function wallet._tg_transactions__balanced()
+create function wallet_internal.tg_transactions__balanced()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-    perform wallet._check_transaction(new.id);
+    perform wallet_internal.check_transaction(new.id);
     return null;
 end;
 $$;
@@ -164,4 +164,4 @@ $$;
 create constraint trigger _300_balanced
 after insert on ledger.transactions
 deferrable initially deferred
-for each row execute function wallet._tg_transactions__balanced();
+for each row execute function wallet_internal.tg_transactions__balanced();

@@ -1,7 +1,8 @@
 -- Roles and rights. wallet_api (the facade) may only EXECUTE the API
--- functions; wallet_reader may read everything for reporting; the owner, who
--- runs `pgwallet migrate`, is the only one that changes the schema. Both roles
--- are NOLOGIN: grant them to login roles.
+-- functions; wallet_reader may read everything for reporting; nobody but the
+-- owner may use the helpers of wallet_internal; the owner, who runs
+-- `pgwallet migrate`, is the only one that changes the schema. Both roles are
+-- NOLOGIN: grant them to login roles.
 
 do $$
 begin
@@ -22,6 +23,8 @@ $$;
 revoke all on schema ledger from public;
 revoke all on all tables in schema ledger from public;
 revoke all on all functions in schema wallet from public;
+revoke all on schema wallet_internal from public;
+revoke all on all functions in schema wallet_internal from public;
 
 do $$
 begin

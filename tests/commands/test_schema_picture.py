@@ -1,8 +1,10 @@
 """The schema that `pgwallet migrate` builds equals its committed picture, tests/schema.txt.
 
 The picture is the reviewable whole of the database interface in one file: the
-ledger's tables, columns, constraints, indexes and triggers, and the wallet
-functions with their results, security and grants. A change to migrations/ or
+schemas and tables with their grants, the ledger's columns, constraints,
+indexes and triggers, the functions of `wallet` and `wallet_internal` with
+their results, security, settings (a lost `search_path` shows) and grants,
+and every comment, so that a change of rights or documentation shows in review. A change to migrations/ or
 sql/ that changes the schema must change the picture in the same commit, so a
 reviewer sees it. Regenerate it with:
 
@@ -49,9 +51,33 @@ SECTIONS = {
         where c.relnamespace = 'ledger'::regnamespace and not t.tgisinternal
         order by 1
     """,
+    "schemas": """
+        select format('%s%s', n.nspname, coalesce(' usage: ' || (
+            select string_agg(r.rolname, ', ' order by r.rolname)
+            from pg_roles as r
+            where r.rolname in ('wallet_api', 'wallet_reader')
+                and has_schema_privilege(r.oid, n.oid, 'usage')
+        ), ''))
+        from pg_namespace as n
+        where n.nspname in ('ledger', 'wallet', 'wallet_internal')
+        order by 1
+    """,
+    "table grants": """
+        select format('%s %s: %s', c.relname, r.rolname, string_agg(p.privilege, ', ' order by p.privilege))
+        from pg_class as c
+        cross join pg_roles as r
+        cross join unnest(array['select', 'insert', 'update', 'delete', 'truncate']) as p (privilege)
+        where c.relnamespace = 'ledger'::regnamespace and c.relkind = 'r'
+            and r.rolname in ('wallet_api', 'wallet_reader')
+            and has_table_privilege(r.oid, c.oid, p.privilege)
+        group by c.relname, r.rolname
+        order by 1
+    """,
     "functions": """
-        select format('%s -> %s%s%s', p.oid::regprocedure, pg_get_function_result(p.oid),
+        select format('%s -> %s %s%s%s%s', p.oid::regprocedure, pg_get_function_result(p.oid),
+            case p.provolatile when 'i' then 'immutable' when 's' then 'stable' else 'volatile' end,
             case when p.prosecdef then ' security definer' else '' end,
+            coalesce(' set ' || array_to_string(p.proconfig, ', '), ''),
             coalesce(' execute: ' || (
                 select string_agg(r.rolname, ', ' order by r.rolname)
                 from pg_roles as r
@@ -59,7 +85,7 @@ SECTIONS = {
                     and has_function_privilege(r.oid, p.oid, 'execute')
             ), ''))
         from pg_proc as p
-        where p.pronamespace = 'wallet'::regnamespace
+        where p.pronamespace in ('wallet'::regnamespace, 'wallet_internal'::regnamespace)
         order by 1
     """,
     "types": """
@@ -68,6 +94,29 @@ SECTIONS = {
         join pg_attribute as a on a.attrelid = t.typrelid
         where t.typnamespace = 'wallet'::regnamespace and t.typtype = 'c' and a.attnum > 0
         order by t.typname, a.attnum
+    """,
+    # Each comment on one line; \n stands for its line breaks.
+    "comments": """
+        select format('%s %s: %s', d.kind, d.name, replace(d.comment, E'\n', '\n'))
+        from (
+            select 'schema' as kind, n.nspname as name, obj_description(n.oid, 'pg_namespace') as comment
+            from pg_namespace as n
+            where n.nspname in ('ledger', 'wallet', 'wallet_internal')
+            union all
+            select 'table', c.oid::regclass::text, obj_description(c.oid, 'pg_class')
+            from pg_class as c
+            where c.relnamespace = 'ledger'::regnamespace and c.relkind = 'r'
+            union all
+            select 'type', t.oid::regtype::text, obj_description(t.oid, 'pg_type')
+            from pg_type as t
+            where t.typnamespace = 'wallet'::regnamespace and t.typtype = 'c'
+            union all
+            select 'function', p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc')
+            from pg_proc as p
+            where p.pronamespace = 'wallet'::regnamespace
+        ) as d
+        where d.comment is not null
+        order by d.kind, d.name
     """,
 }
 

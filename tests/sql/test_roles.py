@@ -31,7 +31,7 @@ def test_the_api_role_cannot_touch_tables(api: Conn, statement: str) -> None:
         "select wallet.set_asset_status('gold_coins', 'frozen')",
         "select wallet.set_user_status(gen_random_uuid(), 'suspended')",
         "select wallet.create_asset('stolen', 'Stolen')",
-        "select * from wallet._post('topup', gen_random_uuid(), 'x', 1, 'k', '{}')",
+        "select * from wallet_internal.post('topup', gen_random_uuid(), 'x', 1, 'k', '{}')",
         "select * from wallet.verify()",
     ],
 )

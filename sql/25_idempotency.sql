@@ -1,0 +1,113 @@
+-- Idempotency keys: the fingerprint of a request, the claim of its key, and
+-- the stored receipt that a replay returns.
+
+-- The fingerprint of a posting request: everything that makes it this request.
+create function wallet_internal.fingerprint(
+    kind text, user_id uuid, asset text, amount bigint, metadata jsonb
+)
+returns bytea
+language sql
+immutable
+set search_path = ''
+as $$
+    -- jsonb's text form is canonical (sorted keys, no insignificant spaces), so
+    -- equal requests give equal fingerprints whatever their JSON layout.
+    select pg_catalog.sha256(
+        pg_catalog.convert_to(pg_catalog.jsonb_build_array(kind, user_id, asset, amount, metadata)::text, 'UTF8')
+    );
+$$;
+
+-- Claim an idempotency key for the calling transaction: step 1 of the lock
+-- order (see 27_locking.sql). Returns the stored receipt, marked replayed,
+-- when the same request already committed; null when the caller is to post,
+-- and then stores the key with its receipt (wallet_internal.store_key) in the
+-- same transaction, so a crash or a refusal leaves no key behind.
+--
+-- The claim is a transaction-scoped advisory lock on the key's hash, not a
+-- row: a duplicate that arrives while the first call runs waits on it, then
+-- sees the first's committed key and replays (or, if the first rolled back,
+-- posts itself). No row is written until the receipt is known, so the key is
+-- stored by one insert. Two different keys whose hashes collide merely wait
+-- on each other. The wait is bounded by the caller's lock_timeout (PW031).
+create function wallet_internal.claim_key(idempotency_key text, fingerprint bytea)
+returns wallet.receipt
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_key ledger.idempotency_keys;
+    v_receipt wallet.receipt;
+begin
+    perform wallet_internal.check_idempotency_key(idempotency_key);
+
+    -- 0x70677769 ("pgwi") keeps these locks apart from other advisory locks.
+    perform pg_catalog.pg_advisory_xact_lock(1885828969, pg_catalog.hashtext(idempotency_key));
+
+    select * into v_key from ledger.idempotency_keys as k where k.key = claim_key.idempotency_key;
+    if not found then
+        return null;
+    end if;
+    if v_key.expires_at <= now() then
+        -- Expired keys may be reused: forget the old request.
+        delete from ledger.idempotency_keys as k where k.key = v_key.key;
+        return null;
+    end if;
+    if v_key.fingerprint <> fingerprint then
+        raise exception using
+            errcode = 'PW030',
+            message = format('idempotency key %L was already used with a different request', idempotency_key),
+            detail = format('It produced transaction %s.', v_key.transaction_id),
+            hint = 'Use a new key for a new request; repeat a request only with its exact body.';
+    end if;
+
+    v_receipt := pg_catalog.jsonb_populate_record(null::wallet.receipt, v_key.receipt);
+    v_receipt.replayed := true;
+    return v_receipt;
+end;
+$$;
+
+-- Store a claimed key with the receipt of the posting it produced, for the
+-- retention set in ledger.config. Called last, in the posting's transaction.
+create function wallet_internal.store_key(
+    idempotency_key text, fingerprint bytea, transaction_id uuid, receipt wallet.receipt
+)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    insert into ledger.idempotency_keys (key, fingerprint, transaction_id, receipt, expires_at)
+    select
+        idempotency_key,
+        fingerprint,
+        transaction_id,
+        pg_catalog.to_jsonb(receipt),
+        now() + c.idempotency_retention
+    from ledger.config as c;
+end;
+$$;
+
+-- Turn a lock wait that exceeded lock_timeout into the error that says which
+-- wait it was: for the key, a duplicate still runs (PW031); after the key, a
+-- wallet stayed busy (PW032). `busy` names what was locked.
+create function wallet_internal.raise_lock_timeout(
+    idempotency_key text, key_claimed boolean, busy text
+)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    if not key_claimed then
+        raise exception using
+            errcode = 'PW031',
+            message = format('idempotency key %L is still being processed by another request', idempotency_key),
+            hint = 'Retry in a moment: you will then get that request''s receipt.';
+    end if;
+    raise exception using
+        errcode = 'PW032',
+        message = format('%s is busy', busy),
+        detail = 'A lock wait exceeded lock_timeout.',
+        hint = 'Retry in a moment with the same idempotency key.';
+end;
+$$;
