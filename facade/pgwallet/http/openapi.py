@@ -22,7 +22,8 @@ from litestar.typing import FieldDefinition
 
 from pgwallet.http.examples import example, problem_example
 from pgwallet.http.problems import PROBLEM_MEDIA_TYPE, UNAVAILABLE, Problem, ProblemKind
-from pgwallet.http.shapes import AMOUNT_PATTERN, BIGINT_MAX, Amount
+from pgwallet.http.shapes import Amount
+from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX
 
 API_VERSION = "1.0.0"
 

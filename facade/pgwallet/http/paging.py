@@ -13,11 +13,12 @@ from typing import Annotated, TypeVar
 from litestar.params import QueryParameter
 
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
-from pgwallet.http.shapes import BIGINT_MAX
+from pgwallet.rules import BIGINT_MAX
 
 T = TypeVar("T")
 
-# 1 to 500, as digits: "1e2", "1.0" or "+5" are refused, not read as numbers.
+# 1 to rules.PAGE_LIMIT_MAX (500), as digits: "1e2", "1.0" or "+5" are refused,
+# not read as numbers (tests/sql/test_rules.py holds the two equal).
 LIMIT_PATTERN = "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$"
 
 Limit = Annotated[

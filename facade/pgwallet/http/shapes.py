@@ -11,8 +11,15 @@ from uuid import UUID
 
 import msgspec
 
-BIGINT_MAX = 9223372036854775807
-AMOUNT_PATTERN = "^[1-9][0-9]{0,18}$"
+from pgwallet.rules import (
+    AMOUNT_PATTERN,
+    ASSET_CODE_MAX_LENGTH,
+    BIGINT_MAX,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+)
 
 Amount = (
     Annotated[int, msgspec.Meta(ge=1, le=BIGINT_MAX, description="a whole number, 1 .. 2^63-1")]
@@ -27,7 +34,7 @@ class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The body of a topup, bonus or spend."""
 
     user_id: UUID
-    asset: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
+    asset: Annotated[str, msgspec.Meta(min_length=1, max_length=ASSET_CODE_MAX_LENGTH)]
     amount: Amount
     metadata: dict[str, Any] = {}
 
@@ -40,8 +47,12 @@ class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     """The body of POST /v1/users."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    name: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)
+    ]
+    email: Annotated[
+        str, msgspec.Meta(min_length=3, max_length=EMAIL_MAX_LENGTH, pattern=EMAIL_PATTERN)
+    ]
 
 
 class Receipt(msgspec.Struct):

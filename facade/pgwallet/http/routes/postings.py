@@ -35,6 +35,7 @@ from pgwallet.http.problems import (
     ProblemKind,
 )
 from pgwallet.http.shapes import Kind, PostingRequest, Receipt
+from pgwallet.rules import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -44,8 +45,8 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name=IDEMPOTENCY_KEY,
         min_length=1,
-        max_length=255,
-        pattern="^[\\x20-\\x7e]+$",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="1 to 255 printable ASCII characters; repeat it to retry the same posting.",
     ),
 ]

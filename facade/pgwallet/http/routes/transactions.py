@@ -17,6 +17,7 @@ from pgwallet.http.problems import (
     USER_NOT_FOUND,
 )
 from pgwallet.http.shapes import Entry, Kind, Transaction, TransactionPage
+from pgwallet.rules import ASSET_CODE_MAX_LENGTH
 
 # wallet.transaction_line: one row per entry, the transaction's fields repeated.
 _LINES = (
@@ -81,7 +82,8 @@ async def list_transactions(
     db: Db,
     user_id: Annotated[UUID | None, QueryParameter(description="Only this user's.")] = None,
     asset: Annotated[
-        str | None, QueryParameter(max_length=63, description="Only in this asset.")
+        str | None,
+        QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="Only in this asset."),
     ] = None,
     kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
     limit: Limit = "50",

@@ -27,6 +27,7 @@ from pgwallet.http.shapes import (
     User,
     UserPage,
 )
+from pgwallet.rules import ASSET_CODE_MAX_LENGTH
 
 # Path parameters are read as strings and converted by the handler's signature,
 # so that a malformed id is a 400 `invalid_request`, not an unknown route.
@@ -36,7 +37,9 @@ Search = Annotated[
     str | None,
     QueryParameter(max_length=200, description="Part of a name or email, any case."),
 ]
-AssetFilter = Annotated[str | None, QueryParameter(max_length=63, description="An asset code.")]
+AssetFilter = Annotated[
+    str | None, QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="An asset code.")
+]
 
 
 @get(
