@@ -29,7 +29,7 @@ lint: $(INSTALLED)  ## ruff, mypy (facade, tests, bench: see pyproject.toml) and
 	$(BIN)/ruff check facade tests bench
 	$(BIN)/ruff format --check facade tests bench
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint sql migrations
+	$(BIN)/sqlfluff lint sql migrations bench/sql
 
 migrate: $(INSTALLED)
 	$(BIN)/pgwallet migrate

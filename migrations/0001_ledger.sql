@@ -5,6 +5,9 @@
 -- may not touch these tables. Functions, triggers, views and grants are not
 -- here: `pgwallet migrate` re-creates them from sql/ after every yoyo run.
 -- depends:
+-- Released, so never reformatted: its continuation lines keep the indent
+-- that sqlfluff's layout rule LT02 (on for newer files) would remove.
+-- sqlfluff:exclude_rules:RF04,LT02
 
 create schema ledger;
 

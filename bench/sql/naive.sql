@@ -19,5 +19,13 @@ create table naive.entries (
     wallet_id int not null,
     amount bigint not null
 );
-insert into naive.hot64 select g, 0 from generate_series(1, 64) as g;
-insert into naive.users select g, 0 from generate_series(1, 10000) as g;
+insert into naive.hot64 (id, bal)
+select
+    g.id,
+    0 as bal
+from generate_series(1, 64) as g (id);
+insert into naive.users (id, bal)
+select
+    g.id,
+    0 as bal
+from generate_series(1, 10000) as g (id);
