@@ -1,4 +1,4 @@
-"""Pages of the list routes: the `limit` and `cursor` query parameters.
+"""Pages of the list routes: the `limit`, `cursor` and `asset` query parameters.
 
 A cursor is opaque to clients: the URL-safe base64 of `<list>:<keyset value>`
 (the last user's id, entry_id or transaction seq of the page), so that a
@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 from litestar.params import QueryParameter
 
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
-from pgwallet.rules import BIGINT_MAX
+from pgwallet.rules import ASSET_CODE_MAX_LENGTH, BIGINT_MAX
 
 T = TypeVar("T")
 
@@ -34,6 +34,11 @@ Cursor = Annotated[
         max_length=200,
         description="Opaque: the `next_cursor` of the previous page (absent for the first page).",
     ),
+]
+
+AssetFilter = Annotated[
+    str | None,
+    QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="Only in this asset (its code)."),
 ]
 
 

@@ -9,7 +9,7 @@ from litestar.params import FromPath, QueryParameter
 from pgwallet.http import examples
 from pgwallet.http.database import Db
 from pgwallet.http.openapi import responses
-from pgwallet.http.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     INVALID_REQUEST,
@@ -17,7 +17,6 @@ from pgwallet.http.problems import (
     USER_NOT_FOUND,
 )
 from pgwallet.http.shapes import Entry, Kind, Transaction, TransactionPage
-from pgwallet.rules import ASSET_CODE_MAX_LENGTH
 
 # wallet.transaction_line: one row per entry, the transaction's fields repeated.
 _LINES = (
@@ -81,10 +80,7 @@ async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction
 async def list_transactions(
     db: Db,
     user_id: Annotated[UUID | None, QueryParameter(description="Only this user's.")] = None,
-    asset: Annotated[
-        str | None,
-        QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="Only in this asset."),
-    ] = None,
+    asset: AssetFilter = None,
     kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
     limit: Limit = "50",
     cursor: Cursor = None,

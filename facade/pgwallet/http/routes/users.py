@@ -10,7 +10,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from pgwallet.http import examples
 from pgwallet.http.database import Db
 from pgwallet.http.openapi import responses
-from pgwallet.http.paging import Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     EMAIL_TAKEN,
@@ -27,7 +27,6 @@ from pgwallet.http.shapes import (
     User,
     UserPage,
 )
-from pgwallet.rules import ASSET_CODE_MAX_LENGTH
 
 # Path parameters are read as strings and converted by the handler's signature,
 # so that a malformed id is a 400 `invalid_request`, not an unknown route.
@@ -36,9 +35,6 @@ _USER = "/v1/users/{user_id:str}"
 Search = Annotated[
     str | None,
     QueryParameter(max_length=200, description="Part of a name or email, any case."),
-]
-AssetFilter = Annotated[
-    str | None, QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="An asset code.")
 ]
 
 
