@@ -25,10 +25,11 @@ test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
 test-thorough: $(INSTALLED)  ## the property harness, long exploration; see tests/properties/README.md
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/properties $(PYTEST_ARGS)
 
-lint: $(INSTALLED)  ## ruff, mypy (facade, tests, bench: see pyproject.toml) and sqlfluff
-	$(BIN)/ruff check facade tests bench
-	$(BIN)/ruff format --check facade tests bench
+lint: $(INSTALLED)  ## ruff, mypy and vulture (facade, tests, bench: see pyproject.toml), sqlfluff
+	$(BIN)/ruff check facade tests bench vulture_whitelist.py
+	$(BIN)/ruff format --check facade tests bench vulture_whitelist.py
 	$(BIN)/mypy
+	$(BIN)/vulture
 	$(BIN)/sqlfluff lint sql migrations bench/sql
 
 migrate: $(INSTALLED)

@@ -38,25 +38,24 @@ def history_page(conninfo: str, depth: int) -> Workload:
         before = str(row[0])
     return Workload(
         f"history@{depth}",
-        f"wallet.history, a page of 50 at depth {depth}",
         f"select count(*) from wallet.history({user_id_sql(str(DEEP_USER))}, null, 50, "
         f"{before});\n",
     )
 
 
 def balances(users: int) -> Workload:
+    """wallet.balances of a random user."""
     return Workload(
         "balances",
-        "wallet.balances of a random user",
         f"\\set uid random(1, {users})\n"
         f"select count(*) from wallet.balances({user_id_sql(':uid')});\n",
     )
 
 
 def balance(users: int) -> Workload:
+    """wallet.balance of a random user in the bench asset."""
     return Workload(
         "balance",
-        "wallet.balance of a random user",
         f"\\set uid random(1, {users})\nselect wallet.balance({user_id_sql(':uid')}, '{ASSET}');\n",
     )
 

@@ -18,10 +18,9 @@ FRESH_KEY = ":run || '-' || :client_id || '-' || :k"
 
 @dataclass(frozen=True)
 class Workload:
-    """A pgbench script and what it stands for."""
+    """A pgbench script and the name its figures go by."""
 
     name: str
-    description: str
     script: str
     builtin: bool = False  # a pgbench built-in (`-b name`), not a script
 
@@ -50,44 +49,44 @@ def _mix(users: int) -> str:
 
 
 def limit() -> Workload:
-    """The machine's limit: pgbench's own simple-update."""
-    return Workload("limit", "pgbench simple-update (-N), scale 10", "simple-update", True)
+    """The machine's limit: pgbench's own simple-update (-N; scale 10, see pgbench.init_limit)."""
+    return Workload("limit", "simple-update", True)
 
 
 def topup(users: int) -> Workload:
-    return Workload("topup", f"wallet.topup, {users} users", _pick_user(users) + _call("topup"))
+    """wallet.topup of a random user among `users`."""
+    return Workload("topup", _pick_user(users) + _call("topup"))
 
 
 def spend(users: int) -> Workload:
-    return Workload("spend", f"wallet.spend, {users} users", _pick_user(users) + _call("spend"))
+    """wallet.spend of a random user among `users`."""
+    return Workload("spend", _pick_user(users) + _call("spend"))
 
 
 def mix(users: int) -> Workload:
-    return Workload("mix", f"60% spend, 30% topup, 10% bonus, {users} users", _mix(users))
+    """60% spend, 30% topup, 10% bonus of a random user among `users`."""
+    return Workload("mix", _mix(users))
 
 
 def mix_hot(users: int) -> Workload:
-    return Workload("mix_hot10", f"the mix over {users} users only", _mix(users))
+    """The mix over a few (`users`) users only."""
+    return Workload("mix_hot10", _mix(users))
 
 
 def storm() -> Workload:
     """Every client spends from the same wallet."""
-    return Workload(
-        "storm", "wallet.spend, all clients on one user", _pick_user(1) + _call("spend")
-    )
+    return Workload("storm", _pick_user(1) + _call("spend"))
 
 
 def replay(users: int) -> Workload:
     """A replayed key: the funding topup of a random user, sent again."""
     return Workload(
-        "replay",
-        "wallet.topup with an already used key",
-        _pick_user(users) + _call("topup", key="'fund-' || :uid", amount=FUNDING),
+        "replay", _pick_user(users) + _call("topup", key="'fund-' || :uid", amount=FUNDING)
     )
 
 
 def naive(users: int) -> Workload:
-    """The baseline's full posting as a multi-statement script (bench/sql/naive.sql)."""
+    """The baseline's full posting as a 7-statement script (bench/sql/naive.sql)."""
     script = (
         _pick_user(users)
         + "\\set slot random(1, 64)\n"
@@ -103,4 +102,4 @@ def naive(users: int) -> Workload:
         + "SELECT h.id, v.w, v.a FROM h, (VALUES (:sysw::int, -1), (:uid::int, 1)) AS v(w, a);\n"
         + "END;\n"
     )
-    return Workload("naive", "the baseline's posting as a 7-statement script", script)
+    return Workload("naive", script)

@@ -20,7 +20,7 @@ from pgwallet.db.migrate import migrate
 from pgwallet.db.seed import seed
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     # Unwind like Ctrl-C does, so that `with` blocks (the embedded server) end.
     raise SystemExit(128 + signum)
 

@@ -4,7 +4,9 @@ Two steps, both idempotent. First yoyo applies the pending migrations of
 `migrations/` (tables, constraints, indexes: versioned, never edited once
 released). Then the files of `sql/` (schema `wallet`: types, functions,
 triggers, grants) are applied in name order in one transaction, when their
-checksum differs from the one recorded in `ledger.sql_objects`. We do this
+checksum differs from the one recorded in `ledger.sql_objects` or a
+migration was just applied (it may have dropped what they define, such as a
+trigger with its table). We do this
 ourselves rather than in a yoyo post-apply hook because yoyo runs those only
 when a migration was pending.
 """
@@ -65,12 +67,12 @@ def _apply_migrations(conninfo: str) -> list[str]:
     return [migration.id for migration in pending]
 
 
-def _apply_sql(conninfo: str, *, force: bool) -> bool:
+def _apply_sql(conninfo: str, *, after_migrations: bool) -> bool:
     checksum = sql_checksum()
     with psycopg.connect(conninfo) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
         row = conn.execute("select checksum from ledger.sql_objects").fetchone()
-        if row is not None and row[0] == checksum and not force:
+        if row is not None and row[0] == checksum and not after_migrations:
             return False
         for path in sql_files():
             conn.execute(path.read_text().encode())  # our own trusted files, no parameters
@@ -84,7 +86,7 @@ def _apply_sql(conninfo: str, *, force: bool) -> bool:
     return True
 
 
-def migrate(conninfo: str, *, force: bool = False) -> MigrationReport:
-    """Apply pending migrations, then `sql/` if it changed (or always, with `force`)."""
+def migrate(conninfo: str) -> MigrationReport:
+    """Apply pending migrations, then `sql/` if it changed or a migration was applied."""
     applied = _apply_migrations(conninfo)
-    return MigrationReport(applied, _apply_sql(conninfo, force=force or bool(applied)))
+    return MigrationReport(applied, _apply_sql(conninfo, after_migrations=bool(applied)))

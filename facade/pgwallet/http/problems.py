@@ -97,19 +97,6 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW062": INTERNAL_ERROR,  # ledger_unbalanced
 }
 
-# Every kind an answer may carry, by code (for the OpenAPI examples).
-KINDS: dict[str, ProblemKind] = {
-    kind.code: kind
-    for kind in [
-        INVALID_REQUEST,
-        IDEMPOTENCY_KEY_MISSING,
-        NOT_FOUND,
-        METHOD_NOT_ALLOWED,
-        *SQLSTATE_PROBLEMS.values(),
-        UNAVAILABLE,
-    ]
-}
-
 _UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
 
 
@@ -142,8 +129,11 @@ def from_database_error(error: psycopg.Error) -> ProblemError:
     return ProblemError(INTERNAL_ERROR, "The request could not be completed.")
 
 
-def _answer(problem: ProblemError, retry_after_seconds: int) -> Response[Problem]:
-    headers = {"Retry-After": str(retry_after_seconds)} if problem.kind.retry_after else {}
+def _answer(request: AnyRequest, problem: ProblemError) -> Response[Problem]:
+    """The problem as a response; with Retry-After (from the settings) when its kind says when."""
+    headers: dict[str, str] = {}
+    if problem.kind.retry_after:
+        headers["Retry-After"] = str(request.app.state.settings.retry_after_seconds)
     return Response(
         problem.kind.document(problem.detail, problem.hint),
         status_code=problem.kind.status,
@@ -152,14 +142,9 @@ def _answer(problem: ProblemError, retry_after_seconds: int) -> Response[Problem
     )
 
 
-def _retry_after(request: AnyRequest) -> int:
-    seconds: int = request.app.state.settings.retry_after_seconds
-    return seconds
-
-
 def handle_problem(request: AnyRequest, exc: ProblemError) -> Response[Problem]:
     """A problem raised by the facade."""
-    return _answer(exc, _retry_after(request))
+    return _answer(request, exc)
 
 
 def handle_database_error(request: AnyRequest, exc: psycopg.Error) -> Response[Problem]:
@@ -167,7 +152,7 @@ def handle_database_error(request: AnyRequest, exc: psycopg.Error) -> Response[P
     problem = from_database_error(exc)
     if problem.kind is INTERNAL_ERROR:
         logger.error("database error %s on %s", exc.sqlstate, request.url.path, exc_info=exc)
-    return _answer(problem, _retry_after(request))
+    return _answer(request, problem)
 
 
 def _source(source: object) -> str:
@@ -201,7 +186,7 @@ def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[P
     else:
         logger.error("HTTP %s on %s", exc.status_code, request.url.path, exc_info=exc)
         problem = ProblemError(INTERNAL_ERROR, "The request could not be completed.")
-    response = _answer(problem, _retry_after(request))
+    response = _answer(request, problem)
     if exc.headers:
         response.headers.update(exc.headers)  # e.g. Allow on 405
     return response
@@ -210,7 +195,7 @@ def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[P
 def handle_unexpected(request: AnyRequest, exc: Exception) -> Response[Problem]:
     """A bug: logged with its traceback, answered as a bare 500 problem."""
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _answer(ProblemError(INTERNAL_ERROR, "The request could not be completed."), 1)
+    return _answer(request, ProblemError(INTERNAL_ERROR, "The request could not be completed."))
 
 
 exception_handlers = {
