@@ -11,7 +11,6 @@ processes while wrk runs.
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ import httpx
 import psutil
 
 from bench.dataset import ASSET
+from pgwallet.testing import free_port
 
 LUA = Path(__file__).parent / "wrk" / "postings.lua"
 
@@ -54,17 +54,10 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def facade(conninfo: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
     """Run `pgwallet serve` on a free port; yield its base URL and process."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": conninfo}
     process = subprocess.Popen(
         [

@@ -5,7 +5,6 @@ by what a killed process left behind."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import psutil
 import pytest
 
 from pgwallet.db import embedded, target
+from pgwallet.testing import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -56,12 +56,6 @@ def _postmaster_pid(data_dir: Path) -> int | None:
     return pid if psutil.pid_exists(pid) else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_for_health(port: int, process: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -88,7 +82,7 @@ def test_a_command_starts_and_stops_its_server(data_dir: Path) -> None:
 
 
 def test_serve_stops_the_server_on_sigterm(data_dir: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "pgwallet.cli", "serve", "--migrate", "--seed", "--port", str(port)],
         env=_env(data_dir),
@@ -109,7 +103,7 @@ def test_serve_stops_the_server_on_sigterm(data_dir: Path) -> None:
 
 
 def test_a_killed_process_does_not_keep_the_server_alive(data_dir: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "pgwallet.cli", "serve", "--migrate", "--port", str(port)],
         env=_env(data_dir),

@@ -4,7 +4,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,10 @@ from pathlib import Path
 import pytest
 
 from pgwallet.db.seed import seed
+from pgwallet.testing import free_port
 
 ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 PGWALLET = Path(sys.executable).parent / "pgwallet"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _request(
@@ -53,7 +46,7 @@ def _wait_until_up(process: subprocess.Popen[str], port: int) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) -> None:
     seed(db_url)
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "DATABASE_URL": db_url, "LOCK_TIMEOUT_MS": "2000"}
     process = subprocess.Popen(
         [str(PGWALLET), "serve", "--port", str(port), "--workers", str(workers)],

@@ -7,7 +7,6 @@ handle one request at a time). Both use a short lock_timeout so that waits on
 a held lock turn into answers quickly.
 """
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from litestar.testing import TestClient
 
 from pgwallet.http.app import create_app
 from pgwallet.http.settings import Settings
+from pgwallet.testing import free_port
 from tests.http.support import Client, topup
 
 
@@ -33,14 +33,6 @@ def client(settings: Settings) -> Iterator[Client]:
     """The app in-process, its pool open."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
