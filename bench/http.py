@@ -14,18 +14,16 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 
 from bench.dataset import ASSET
-from pgwallet.testing import free_port
+from pgwallet.testing import free_port, wait_until_serving
 
 LUA = Path(__file__).parent / "wrk" / "postings.lua"
 
@@ -76,16 +74,7 @@ def facade(conninfo: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"pgwallet serve did not start (exit {process.poll()})")
-            time.sleep(0.2)
+        wait_until_serving(process, f"{base}/health/ready", seconds=30)
         yield base, psutil.Process(process.pid)
     finally:
         process.terminate()

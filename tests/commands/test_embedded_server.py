@@ -7,17 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
 
 from pgwallet.db import embedded, target
-from pgwallet.testing import free_port
+from pgwallet.testing import free_port, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -56,19 +53,6 @@ def _postmaster_pid(data_dir: Path) -> int | None:
     return pid if psutil.pid_exists(pid) else None
 
 
-def _wait_for_health(port: int, process: subprocess.Popen[Any]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not become healthy")
-
-
 def test_a_command_starts_and_stops_its_server(data_dir: Path) -> None:
     migrated = _pgwallet(data_dir, "migrate")
     assert migrated.returncode == 0, migrated.stderr
@@ -91,7 +75,7 @@ def test_serve_stops_the_server_on_sigterm(data_dir: Path) -> None:
         text=True,
     )
     try:
-        _wait_for_health(port, process)
+        wait_until_serving(process, f"http://127.0.0.1:{port}/health", seconds=90)
         assert _postmaster_pid(data_dir) is not None
 
         process.send_signal(signal.SIGTERM)
@@ -110,7 +94,7 @@ def test_a_killed_process_does_not_keep_the_server_alive(data_dir: Path) -> None
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_for_health(port, process)
+    wait_until_serving(process, f"http://127.0.0.1:{port}/health", seconds=90)
     process.kill()  # SIGKILL: no cleanup at all
     process.wait()
     left_behind = _postmaster_pid(data_dir)

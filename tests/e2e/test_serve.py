@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pgwallet.db.seed import seed
-from pgwallet.testing import free_port
+from pgwallet.testing import free_port, wait_until_serving
 
 ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 PGWALLET = Path(sys.executable).parent / "pgwallet"
@@ -31,18 +30,6 @@ def _request(
         connection.close()
 
 
-def _wait_until_up(process: subprocess.Popen[str], port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            if _request(port, "GET", "/health")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("pgwallet serve did not answer within 30 s")
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) -> None:
     seed(db_url)
@@ -56,7 +43,7 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
         text=True,
     )
     try:
-        _wait_until_up(process, port)
+        wait_until_serving(process, f"http://127.0.0.1:{port}/health", seconds=30)
         assert _request(port, "GET", "/health/ready")[0] == 200
         status, _, body = _request(port, "GET", f"/v1/users/{ALICE}/balances/gold_coins")
         assert status == 200
