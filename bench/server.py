@@ -16,7 +16,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -89,13 +89,6 @@ def _database_name(name: str) -> str:
     return f"{DATABASE_PREFIX}{os.getpid()}_{name}"
 
 
-@contextmanager
-def bench_database(server_url: str, name: str) -> Iterator[str]:
+def bench_database(server_url: str, name: str) -> AbstractContextManager[str]:
     """A fresh database for the block, named `pgwallet_bench_<pid>_<name>`; dropped afterwards."""
-    dbname = _database_name(name)
-    target.drop_database(server_url, dbname)
-    target.create_database(server_url, dbname)
-    try:
-        yield target.with_database(server_url, dbname)
-    finally:
-        target.drop_database(server_url, dbname)
+    return target.temporary_database(server_url, _database_name(name))

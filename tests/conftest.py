@@ -39,20 +39,17 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def template_database(server_url: str) -> Iterator[str]:
     """A database migrated once per session, the template of every test database."""
     name = f"pgwallet_test_template_{_SESSION_TAG}"
-    target.drop_database(server_url, name)
-    target.create_database(server_url, name)
-    migrate(target.with_database(server_url, name))
-    yield name
-    target.drop_database(server_url, name)
+    with target.temporary_database(server_url, name) as url:
+        migrate(url)
+        yield name
 
 
 @pytest.fixture(scope="module")
 def db_url(server_url: str, template_database: str) -> Iterator[str]:
     """A fresh, migrated database for this test module."""
     name = f"pgwallet_test_{_SESSION_TAG}_{next(_module_numbers)}"
-    target.create_database(server_url, name, template=template_database)
-    yield target.with_database(server_url, name)
-    target.drop_database(server_url, name)
+    with target.temporary_database(server_url, name, template=template_database) as url:
+        yield url
 
 
 @pytest.fixture

@@ -53,9 +53,8 @@ def chromium() -> Iterator[Browser]:
 def dashboard_db(chromium: Browser, server_url: str) -> Iterator[str]:
     """A fresh, empty database for this module's server (`serve --migrate` migrates it)."""
     name = f"pgwallet_test_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    target.create_database(server_url, name)
-    yield target.with_database(server_url, name)
-    target.drop_database(server_url, name)
+    with target.temporary_database(server_url, name) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,8 @@ ALL_MIGRATIONS = sorted(
 def empty_database(server_url: str) -> Iterator[str]:
     """A database with nothing in it."""
     name = f"pgwallet_test_empty_{uuid.uuid4().hex[:8]}"
-    target.create_database(server_url, name)
-    yield target.with_database(server_url, name)
-    target.drop_database(server_url, name)
+    with target.temporary_database(server_url, name) as url:
+        yield url
 
 
 def test_migrating_twice_changes_nothing_the_second_time(empty_database: str) -> None:

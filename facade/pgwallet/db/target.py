@@ -44,6 +44,20 @@ def drop_database(server_conninfo: str, dbname: str) -> None:
 
 
 @contextmanager
+def temporary_database(
+    server_conninfo: str, dbname: str, *, template: str | None = None
+) -> Iterator[str]:
+    """A fresh `dbname` (a copy of `template` if given) for the block; yields its connection
+    string and drops it afterwards. One left behind by an interrupted run is dropped first."""
+    drop_database(server_conninfo, dbname)
+    create_database(server_conninfo, dbname, template=template)
+    try:
+        yield with_database(server_conninfo, dbname)
+    finally:
+        drop_database(server_conninfo, dbname)
+
+
+@contextmanager
 def database_url() -> Iterator[str]:
     """Yield the connection string of pgwallet's database for the length of a command."""
     if url := os.environ.get(DATABASE_URL_ENV):
