@@ -57,6 +57,16 @@ def balance(conn: Conn, user_id: uuid.UUID, asset: str) -> int:
     return int(one(conn, "select wallet.balance(%s, %s) as b", [user_id, asset])["b"])
 
 
+def transactions_with_key(conn: Conn, idempotency_key: str) -> int:
+    """How many transactions the ledger holds under this idempotency key (as the owner)."""
+    row = one(
+        conn,
+        "select count(*) as n from ledger.transactions where idempotency_key = %s",
+        [idempotency_key],
+    )
+    return int(row["n"])
+
+
 def verify(conn: Conn) -> dict[str, bool]:
     """wallet.verify() as {check_name: ok}."""
     return {r["check_name"]: r["ok"] for r in conn.execute("select * from wallet.verify()")}

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.support import Conn, balance, key, post, verify
+from tests.support import Conn, balance, key, post, transactions_with_key, verify
 
 Outcome = dict[str, Any] | str  # a receipt, or the SQLSTATE of the refusal
 
@@ -64,10 +64,7 @@ def test_sixteen_duplicates_of_one_key_make_one_transaction(
     assert len({r["transaction_id"] for r in receipts}) == 1
     assert sorted(r["replayed"] for r in receipts) == [False] + [True] * 15
     assert balance(conn, user, asset) == 25
-    stored = conn.execute(
-        "select count(*) as n from ledger.transactions where idempotency_key = %s", [k]
-    ).fetchone()
-    assert stored == {"n": 1}
+    assert transactions_with_key(conn, k) == 1
 
 
 def test_random_postings_from_eight_connections_never_deadlock(

@@ -1,5 +1,6 @@
 """Helpers of the HTTP tests: postings over HTTP and problem-document checks."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -26,6 +27,28 @@ def post(
     """POST /v1/transactions/<kind> with a fresh key unless one is given."""
     headers = {"Idempotency-Key": idempotency_key or key()}
     return client.post(f"/v1/transactions/{kind}", json=body, headers=headers)
+
+
+def post_at_once(
+    url: str, kind: str, postings: list[tuple[dict[str, Any], str]]
+) -> list[httpx.Response]:
+    """POST each (body, Idempotency-Key) to /v1/transactions/<kind> of the app served at
+    `url`, all concurrently; the answers in the same order."""
+
+    async def send_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            return await asyncio.gather(
+                *[
+                    http.post(
+                        f"/v1/transactions/{kind}",
+                        json=body,
+                        headers={"Idempotency-Key": idempotency_key},
+                    )
+                    for body, idempotency_key in postings
+                ]
+            )
+
+    return asyncio.run(send_all())
 
 
 def topup(client: Client, user_id: uuid.UUID, asset: str, amount: int) -> dict[str, Any]:

@@ -1,15 +1,13 @@
 """Idempotency over HTTP: replays, a reused key, a key still in progress, concurrent duplicates."""
 
-import asyncio
 import uuid
 from collections.abc import Callable
 
-import httpx
 import psycopg
 
 from pgwallet.http.settings import Settings
-from tests.http.support import Client, assert_problem, post, posting, topup
-from tests.support import Conn, key
+from tests.http.support import Client, assert_problem, post, post_at_once, posting, topup
+from tests.support import Conn, key, transactions_with_key
 
 
 def test_a_replay_answers_the_first_status_and_body(
@@ -77,20 +75,7 @@ def test_concurrent_duplicates_make_one_transaction(
     url = serve(Settings(database_url=db_url, pool_max_size=10, lock_timeout_ms=2000))
     same = key()
 
-    async def send_all() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            return await asyncio.gather(
-                *[
-                    http.post(
-                        "/v1/transactions/topup",
-                        json=posting(user, asset, 10),
-                        headers={"Idempotency-Key": same},
-                    )
-                    for _ in range(20)
-                ]
-            )
-
-    responses = asyncio.run(send_all())
+    responses = post_at_once(url, "topup", [(posting(user, asset, 10), same)] * 20)
     statuses = [response.status_code for response in responses]
     assert set(statuses) <= {201, 409}, statuses
     created = [r for r in responses if r.status_code == 201]
@@ -98,7 +83,4 @@ def test_concurrent_duplicates_make_one_transaction(
     assert len({r.json()["transaction_id"] for r in created}) == 1
     for refused in (r for r in responses if r.status_code == 409):
         assert_problem(refused, 409, "idempotency_key_in_progress")
-    count = conn.execute(
-        "select count(*) as n from ledger.transactions where idempotency_key = %s", [same]
-    ).fetchone()
-    assert count == {"n": 1}
+    assert transactions_with_key(conn, same) == 1

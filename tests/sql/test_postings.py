@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from tests.support import Conn, balance, key, post, raises_sqlstate, verify
+from tests.support import (
+    Conn,
+    balance,
+    key,
+    post,
+    raises_sqlstate,
+    transactions_with_key,
+    verify,
+)
 
 MAX = 9223372036854775807
 
@@ -172,10 +180,7 @@ def test_a_replay_returns_the_stored_receipt(conn: Conn, user: uuid.UUID, asset:
     assert again["replayed"] is True
     assert {**again, "replayed": False} == first
     assert balance(conn, user, asset) == 75
-    count = conn.execute(
-        "select count(*) as n from ledger.transactions where idempotency_key = %s", [k]
-    ).fetchone()
-    assert count == {"n": 1}
+    assert transactions_with_key(conn, k) == 1
 
 
 @pytest.mark.parametrize(
