@@ -16,9 +16,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 
@@ -42,9 +41,6 @@ class HttpPoint:
     p50_ms: float
     p99_ms: float
     max_rss_mb: float  # the largest resident set of one facade process
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def available() -> bool:

@@ -3,8 +3,7 @@
 import re
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -25,9 +24,6 @@ class Point:
     tps: float
     latency_ms: float
     wal_bytes_per_tx: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _pgbench_env_args(conninfo: str) -> tuple[list[str], dict[str, str]]:

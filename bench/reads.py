@@ -1,8 +1,7 @@
 """The read benchmarks: history pages at depth, balances, and verify() against ledger size."""
 
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import psycopg
 
@@ -18,9 +17,6 @@ class VerifyTiming:
     entries: int
     seconds: float
     ok: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def history_page(conninfo: str, depth: int) -> Workload:

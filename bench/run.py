@@ -7,7 +7,7 @@ shared cores) falls on both sides of each ratio.
 
 import datetime
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +122,11 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
         "started": tag,
         "commit": _git_commit(),
         "server": facts,
-        "points": [p.as_dict() for p in points],
-        "http": [p.as_dict() for p in http_points],
+        "points": [asdict(p) for p in points],
+        "http": [asdict(p) for p in http_points],
         "http_skipped": None if http_points or not profile.http else "wrk is not installed",
-        "reads": [p.as_dict() for p in read_points],
-        "verify": [v.as_dict() for v in verify],
+        "reads": [asdict(p) for p in read_points],
+        "verify": [asdict(v) for v in verify],
     }
 
 
