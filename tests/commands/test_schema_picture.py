@@ -4,9 +4,9 @@ The picture is the reviewable whole of the database interface in one file: the
 schemas and tables with their grants, the ledger's columns, constraints,
 indexes and triggers, the functions of `wallet` and `wallet_internal` with
 their results, security, settings (a lost `search_path` shows) and grants,
-and every comment, so that a change of rights or documentation shows in review. A change to migrations/ or
-sql/ that changes the schema must change the picture in the same commit, so a
-reviewer sees it. Regenerate it with:
+and every comment. A change to migrations/ or sql/ that changes any of it
+(a grant, a setting, a comment included) must change the picture in the same
+commit, so a reviewer sees it. Regenerate it with:
 
     PGWALLET_UPDATE_SCHEMA_PICTURE=1 .venv/bin/pytest tests/commands/test_schema_picture.py
 
@@ -63,10 +63,12 @@ SECTIONS = {
         order by 1
     """,
     "table grants": """
-        select format('%s %s: %s', c.relname, r.rolname, string_agg(p.privilege, ', ' order by p.privilege))
+        select format('%s %s: %s', c.relname, r.rolname,
+            string_agg(p.privilege, ', ' order by p.privilege))
         from pg_class as c
         cross join pg_roles as r
-        cross join unnest(array['select', 'insert', 'update', 'delete', 'truncate']) as p (privilege)
+        cross join unnest(array['select', 'insert', 'update', 'delete', 'truncate'])
+            as p (privilege)
         where c.relnamespace = 'ledger'::regnamespace and c.relkind = 'r'
             and r.rolname in ('wallet_api', 'wallet_reader')
             and has_table_privilege(r.oid, c.oid, p.privilege)
@@ -99,7 +101,8 @@ SECTIONS = {
     "comments": """
         select format('%s %s: %s', d.kind, d.name, replace(d.comment, E'\n', '\n'))
         from (
-            select 'schema' as kind, n.nspname as name, obj_description(n.oid, 'pg_namespace') as comment
+            select 'schema' as kind, n.nspname as name,
+                obj_description(n.oid, 'pg_namespace') as comment
             from pg_namespace as n
             where n.nspname in ('ledger', 'wallet', 'wallet_internal')
             union all
