@@ -69,7 +69,10 @@ create type wallet.transaction_line as (
     holder text,         -- 'user' | 'treasury' | 'revenue'
     direction text,      -- 'credit' | 'debit'
     entry_amount bigint, -- always positive
-    balance_after bigint -- the user's balance after it; null for system wallets
+    balance_after bigint, -- the user's balance after it; null for system wallets
+    client_id uuid,       -- the client that posted it (null: a direct SQL call)
+    client_name text,
+    sql_user text         -- the session_user of a direct SQL call (null: a client)
 );
 
 comment on type wallet.transaction_line is 'One entry of a transaction, with the transaction''s own fields repeated.';
@@ -89,3 +92,28 @@ create type wallet.error_code as (
 );
 
 comment on type wallet.error_code is 'One SQLSTATE of the pgwallet error catalogue.';
+
+create type wallet.client as (
+    client_id uuid,
+    name text,
+    scopes text[],  -- noqa: LT01
+    -- null: every asset
+    assets text[],  -- noqa: LT01
+    max_amount bigint,   -- null: no limit
+    created_at timestamptz,
+    revoked_at timestamptz
+);
+
+comment on type wallet.client is 'A caller of the HTTP API, as operators see it (never its token).';
+
+create type wallet.new_client as (
+    client_id uuid,
+    name text,
+    scopes text[],  -- noqa: LT01
+    assets text[],  -- noqa: LT01
+    max_amount bigint,
+    token text,          -- shown this once; only its sha256 is kept
+    created_at timestamptz
+);
+
+comment on type wallet.new_client is 'A client with its new token: the only time the token is shown.';

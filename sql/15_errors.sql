@@ -31,7 +31,11 @@ as $$
         ('PW052', 'user_id_taken', 'A user with this id already exists.'),
         ('PW060', 'ledger_append_only', 'Ledger rows are never updated, deleted or truncated.'),
         ('PW061', 'balance_not_posted', 'A wallet balance changes only through a posting.'),
-        ('PW062', 'ledger_unbalanced', 'A transaction''s entries do not balance.')
+        ('PW062', 'ledger_unbalanced', 'A transaction''s entries do not balance.'),
+        ('PW070', 'unauthorized', 'The token or client is unknown or revoked.'),
+        ('PW071', 'forbidden', 'The client may not do this: a scope, an asset or an amount it lacks.'),
+        ('PW072', 'client_not_found', 'No client has this id.'),
+        ('PW073', 'client_name_taken', 'Another client already has this name.')
     ) as catalogue (sqlstate, name, meaning);
 $$;
 

@@ -113,6 +113,22 @@ begin
 end;
 $$;
 
+create function wallet_internal.check_client_name(name text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if name is null or name !~ '^[a-z][a-z0-9_-]{0,62}$' then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid client name %L', name),
+            hint = 'A client name is a lowercase slug: [a-z][a-z0-9_-]{0,62}, e.g. shop or billing-eu.';
+    end if;
+end;
+$$;
+
 create function wallet_internal.check_limit("limit" integer)
 returns void
 language plpgsql

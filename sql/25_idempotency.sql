@@ -1,5 +1,19 @@
 -- Idempotency keys: the fingerprint of a request, the claim of its key, and
--- the stored receipt that a replay returns.
+-- the stored receipt that a replay returns. Keys are per client: each client's
+-- keys live in a namespace of their own, its id, and direct SQL callers share
+-- the nil uuid's, so the same key from two callers is two keys, and no caller
+-- can replay, be refused by, or learn of another's request.
+
+-- The namespace of a caller's keys.
+create function wallet_internal.key_namespace(client_id uuid)
+returns uuid
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select coalesce(client_id, '00000000-0000-0000-0000-000000000000'::uuid);
+$$;
 
 -- The fingerprint of a posting request: everything that makes it this request.
 create function wallet_internal.fingerprint(
@@ -29,7 +43,7 @@ $$;
 -- posts itself). No row is written until the receipt is known, so the key is
 -- stored by one insert. Two different keys whose hashes collide merely wait
 -- on each other. The wait is bounded by the caller's lock_timeout (PW031).
-create function wallet_internal.claim_key(idempotency_key text, fingerprint bytea)
+create function wallet_internal.claim_key(namespace uuid, idempotency_key text, fingerprint bytea)
 returns wallet.receipt
 language plpgsql
 set search_path = ''
@@ -41,15 +55,17 @@ begin
     perform wallet_internal.check_idempotency_key(idempotency_key);
 
     -- 0x70677769 ("pgwi") keeps these locks apart from other advisory locks.
-    perform pg_catalog.pg_advisory_xact_lock(1885828969, pg_catalog.hashtext(idempotency_key));
+    perform pg_catalog.pg_advisory_xact_lock(1885828969, pg_catalog.hashtext(namespace::text || idempotency_key));
 
-    select * into v_key from ledger.idempotency_keys as k where k.key = claim_key.idempotency_key;
+    select * into v_key
+    from ledger.idempotency_keys as k
+    where k.namespace = claim_key.namespace and k.key = claim_key.idempotency_key;
     if not found then
         return null;
     end if;
     if v_key.expires_at <= now() then
         -- Expired keys may be reused: forget the old request.
-        delete from ledger.idempotency_keys as k where k.key = v_key.key;
+        delete from ledger.idempotency_keys as k where k.namespace = v_key.namespace and k.key = v_key.key;
         return null;
     end if;
     if v_key.fingerprint <> fingerprint then
@@ -69,15 +85,16 @@ $$;
 -- Store a claimed key with the receipt of the posting it produced, for the
 -- retention set in ledger.config. Called last, in the posting's transaction.
 create function wallet_internal.store_key(
-    idempotency_key text, fingerprint bytea, transaction_id uuid, receipt wallet.receipt
+    namespace uuid, idempotency_key text, fingerprint bytea, transaction_id uuid, receipt wallet.receipt
 )
 returns void
 language plpgsql
 set search_path = ''
 as $$
 begin
-    insert into ledger.idempotency_keys (key, fingerprint, transaction_id, receipt, expires_at)
+    insert into ledger.idempotency_keys (namespace, key, fingerprint, transaction_id, receipt, expires_at)
     select
+        namespace,
         idempotency_key,
         fingerprint,
         transaction_id,

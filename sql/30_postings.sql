@@ -1,6 +1,7 @@
 -- The postings. wallet.topup, wallet.bonus and wallet.spend are each one call
 -- of wallet_internal.post, which does the work in one transaction as a row of
--- small steps: check the arguments, claim the idempotency key, lock (in the
+-- small steps: check the arguments and the client's rights (32_clients.sql),
+-- claim the idempotency key in the client's namespace, lock (in the
 -- order of 27_locking.sql), compute the balances after, write the transaction
 -- with its entries, store the receipt. Any refusal raises, so nothing of it
 -- remains.
@@ -55,13 +56,16 @@ $$;
 -- Write a posting: its transaction, one debit and one credit entry, and both
 -- wallets' new balances (the balance guard of 50_triggers.sql lets a balance
 -- move only to its wallet's next entry). The caller holds both wallets' locks
--- and has computed their balances after (balances_after).
+-- and has computed their balances after (balances_after). The transaction
+-- records who posted it: the client, or for a direct SQL call the session_user
+-- (the role that logged in, whatever role the call then runs as).
 create function wallet_internal.write_posting(
     kind text,
     user_id uuid,
     amount bigint,
     metadata jsonb,
     idempotency_key text,
+    client_id uuid,
     debit ledger.wallets,
     debit_after bigint,
     credit ledger.wallets,
@@ -76,8 +80,11 @@ declare
     v_debit_entry bigint;
     v_credit_entry bigint;
 begin
-    insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key)
-    values (kind, debit.asset, user_id, amount, metadata, idempotency_key)
+    insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key, client_id, sql_user)
+    values (
+        kind, debit.asset, user_id, amount, metadata, idempotency_key, client_id,
+        case when client_id is null then session_user end
+    )
     returning * into v_transaction;
 
     with inserted as (
@@ -112,13 +119,15 @@ create function wallet_internal.post(
     asset text,
     amount bigint,
     idempotency_key text,
-    metadata jsonb
+    metadata jsonb,
+    client_id uuid
 )
 returns wallet.receipt
 language plpgsql
 set search_path = ''
 as $$
 declare
+    v_namespace constant uuid := wallet_internal.key_namespace(client_id);
     v_metadata jsonb;
     v_fingerprint bytea;
     v_key_claimed boolean := false;
@@ -131,6 +140,8 @@ declare
 begin
     perform wallet_internal.check_amount(amount);
     v_metadata := wallet_internal.checked_metadata(metadata);
+    -- Before the key: a revoked client gets no replay either.
+    perform wallet_internal.authorize(client_id, kind, asset, amount);
     v_fingerprint := wallet_internal.fingerprint(kind, user_id, asset, amount, v_metadata);
 
     -- One block, so one subtransaction holds every lock and write of the
@@ -139,7 +150,7 @@ begin
     -- waits that lock_timeout may cut short; the helpers have no handler of
     -- their own, so they add no subtransaction.
     begin
-        v_receipt := wallet_internal.claim_key(idempotency_key, v_fingerprint);
+        v_receipt := wallet_internal.claim_key(v_namespace, idempotency_key, v_fingerprint);
         if v_receipt is not null then
             return v_receipt;
         end if;
@@ -157,7 +168,7 @@ begin
         end if;
         v_after := wallet_internal.balances_after(kind, v_debit, v_credit, amount);
         v_transaction := wallet_internal.write_posting(
-            kind, user_id, amount, v_metadata, idempotency_key,
+            kind, user_id, amount, v_metadata, idempotency_key, client_id,
             v_debit, v_after.debit_after, v_credit, v_after.credit_after
         );
 
@@ -166,7 +177,7 @@ begin
             case when kind = 'spend' then v_after.debit_after else v_after.credit_after end,
             v_transaction.created_at, false
         );
-        perform wallet_internal.store_key(idempotency_key, v_fingerprint, v_transaction.id, v_receipt);
+        perform wallet_internal.store_key(v_namespace, idempotency_key, v_fingerprint, v_transaction.id, v_receipt);
         return v_receipt;
     exception
         when lock_not_available then
@@ -182,41 +193,46 @@ create function wallet.topup(
     asset text,
     amount bigint,
     idempotency_key text,
-    metadata jsonb default '{}'
+    metadata jsonb default '{}',
+    client_id uuid default null
 )
 returns wallet.receipt
 language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('topup', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('topup', user_id, asset, amount, idempotency_key, metadata, client_id);
 $$;
 
-comment on function wallet.topup(uuid, text, bigint, text, jsonb) is
+comment on function wallet.topup(uuid, text, bigint, text, jsonb, uuid) is
 $$Credit a user who bought credits: treasury -> user. Returns the receipt.
 
 amount: 1 .. 9223372036854775807 of the asset's smallest unit. metadata: a JSON object kept with
 the transaction. idempotency_key: 1-255 printable ASCII characters; the same key with the same
 request returns the stored receipt (replayed = true), with a different request raises PW030.
+client_id: the HTTP caller (the facade passes it; null for a direct SQL call): it needs the
+kind's scope, the asset and the amount, and its keys are its own (two clients' equal keys are two
+keys). The transaction records the client, or the session_user of a direct SQL call.
 Errors: PW001 amount, PW003 key, PW010 user, PW011 asset, PW021 out of range, PW030/PW031 key,
-PW032 busy, PW040 frozen, PW041 suspended.$$;
+PW032 busy, PW040 frozen, PW041 suspended, PW070 revoked client, PW071 forbidden.$$;
 
 create function wallet.bonus(
     user_id uuid,
     asset text,
     amount bigint,
     idempotency_key text,
-    metadata jsonb default '{}'
+    metadata jsonb default '{}',
+    client_id uuid default null
 )
 returns wallet.receipt
 language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('bonus', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('bonus', user_id, asset, amount, idempotency_key, metadata, client_id);
 $$;
 
-comment on function wallet.bonus(uuid, text, bigint, text, jsonb) is
+comment on function wallet.bonus(uuid, text, bigint, text, jsonb, uuid) is
 $$Give a user credits for free: treasury -> user. Returns the receipt.
 
 Same arguments, idempotency and errors as wallet.topup.$$;
@@ -226,17 +242,18 @@ create function wallet.spend(
     asset text,
     amount bigint,
     idempotency_key text,
-    metadata jsonb default '{}'
+    metadata jsonb default '{}',
+    client_id uuid default null
 )
 returns wallet.receipt
 language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('spend', user_id, asset, amount, idempotency_key, metadata);
+    select * from wallet_internal.post('spend', user_id, asset, amount, idempotency_key, metadata, client_id);
 $$;
 
-comment on function wallet.spend(uuid, text, bigint, text, jsonb) is
+comment on function wallet.spend(uuid, text, bigint, text, jsonb, uuid) is
 $$Take credits from a user who bought something: user -> revenue. Returns the receipt.
 
 Never leaves the user below 0: PW020 insufficient funds. Otherwise the same arguments,

@@ -128,10 +128,14 @@ as $$
         w.holder,
         case when e.amount > 0 then 'credit' else 'debit' end,
         abs(e.amount),
-        case when w.holder = 'user' then e.balance_after end
+        case when w.holder = 'user' then e.balance_after end,
+        t.client_id,
+        c.name,
+        t.sql_user
     from ledger.transactions as t
     join ledger.entries as e on e.transaction_id = t.id
     join ledger.wallets as w on w.id = e.wallet_id
+    left join ledger.clients as c on c.id = t.client_id
     where t.id = any (transaction_ids)
     order by t.seq desc, e.amount;  -- the debit first
 $$;

@@ -31,9 +31,10 @@ begin
     if exists (select from pg_catalog.pg_roles where rolname = 'wallet_api') then
         grant usage on schema wallet to wallet_api;
         grant execute on function
-            wallet.topup(uuid, text, bigint, text, jsonb),
-            wallet.bonus(uuid, text, bigint, text, jsonb),
-            wallet.spend(uuid, text, bigint, text, jsonb),
+            wallet.topup(uuid, text, bigint, text, jsonb, uuid),
+            wallet.bonus(uuid, text, bigint, text, jsonb, uuid),
+            wallet.spend(uuid, text, bigint, text, jsonb, uuid),
+            wallet.authenticate(text),
             wallet.balance(uuid, text),
             wallet.balances(uuid),
             wallet.history(uuid, text, integer, bigint),
@@ -51,6 +52,9 @@ begin
     if exists (select from pg_catalog.pg_roles where rolname = 'wallet_reader') then
         grant usage on schema wallet, ledger to wallet_reader;
         grant select on all tables in schema ledger to wallet_reader;
+        -- Everything of a client but its token's hash.
+        revoke select on ledger.clients from wallet_reader;
+        grant select (id, name, scopes, assets, max_amount, created_at, revoked_at) on ledger.clients to wallet_reader;
         grant execute on function
             wallet.balance(uuid, text),
             wallet.balances(uuid),

@@ -33,14 +33,36 @@ def post(
     amount: int,
     idempotency_key: str | None = None,
     metadata: str = "{}",
+    client_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """Call wallet.<kind> with named arguments; return the receipt."""
     assert kind in {"topup", "bonus", "spend"}
     return one(
         conn,
         f"select * from wallet.{kind}(user_id => %s, asset => %s, amount => %s, "
-        "idempotency_key => %s, metadata => %s::jsonb)",
-        [user_id, asset, amount, key() if idempotency_key is None else idempotency_key, metadata],
+        "idempotency_key => %s, metadata => %s::jsonb, client_id => %s)",
+        [
+            user_id,
+            asset,
+            amount,
+            key() if idempotency_key is None else idempotency_key,
+            metadata,
+            client_id,
+        ],
+    )
+
+
+def create_client(
+    conn: Conn,
+    scopes: list[str],
+    assets: list[str] | None = None,
+    max_amount: int | None = None,
+) -> dict[str, Any]:
+    """A new client with a fresh name, through wallet.create_client (as the owner)."""
+    return one(
+        conn,
+        "select * from wallet.create_client(%s, %s, %s, %s)",
+        [f"client-{uuid.uuid4().hex[:12]}", scopes, assets, max_amount],
     )
 
 

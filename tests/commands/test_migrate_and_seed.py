@@ -50,6 +50,37 @@ def test_migrating_a_database_from_its_first_version_upgrades_it(empty_database:
         assert all(ok for (ok,) in conn.execute("select ok from wallet.verify()"))
 
 
+def test_migration_0004_moves_existing_keys_into_the_sql_callers_namespace(
+    empty_database: str,
+) -> None:
+    backend = get_backend(yoyo_uri(empty_database))
+    before = read_migrations(str(MIGRATIONS_DIR)).filter(lambda m: m.id < "0004")
+    backend.apply_migrations(backend.to_apply(before))
+    backend.connection.close()
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute(
+            """
+            insert into ledger.users (id, name, email) values (gen_random_uuid(), 'Old', 'o@x.y');
+            insert into ledger.transactions (kind, asset, user_id, amount, idempotency_key)
+            select 'topup', 'coins', id, 1, 'old-key' from ledger.users;
+            insert into ledger.idempotency_keys
+                (key, fingerprint, transaction_id, receipt, expires_at)
+            select 'old-key', '\\x00', id, '{}', now() + interval '1 day'
+            from ledger.transactions;
+            """
+        )
+
+    migrate(empty_database)
+
+    with psycopg.connect(empty_database) as conn:
+        assert conn.execute(
+            "select namespace::text, key from ledger.idempotency_keys"
+        ).fetchall() == [("00000000-0000-0000-0000-000000000000", "old-key")]
+        assert conn.execute("select client_id, sql_user from ledger.transactions").fetchall() == [
+            (None, None)
+        ]
+
+
 def test_migrating_a_database_with_older_functions_recreates_them(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("update ledger.sql_objects set checksum = 'from an older release'")

@@ -33,6 +33,10 @@ def test_the_api_role_cannot_touch_tables(api: Conn, statement: str) -> None:
         "select wallet.create_asset('stolen', 'Stolen')",
         "select * from wallet_internal.post('topup', gen_random_uuid(), 'x', 1, 'k', '{}')",
         "select * from wallet.verify()",
+        "select * from wallet.create_client('thief', array['all'])",
+        "select * from wallet.list_clients()",
+        "select * from wallet.revoke_client(gen_random_uuid())",
+        "select * from wallet.rotate_client_token(gen_random_uuid())",
     ],
 )
 def test_the_api_role_cannot_call_operator_functions(api: Conn, call: str) -> None:

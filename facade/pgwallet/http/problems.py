@@ -67,6 +67,10 @@ USER_SUSPENDED = ProblemKind(409, "user_suspended", "User suspended")
 EMAIL_TAKEN = ProblemKind(409, "email_taken", "Email taken")
 ASSET_CODE_TAKEN = ProblemKind(409, "asset_code_taken", "Asset code taken")
 USER_ID_TAKEN = ProblemKind(409, "user_id_taken", "User id taken")
+UNAUTHORIZED = ProblemKind(401, "unauthorized", "Unauthorized")
+FORBIDDEN = ProblemKind(403, "forbidden", "Forbidden")
+CLIENT_NOT_FOUND = ProblemKind(404, "client_not_found", "Client not found")
+CLIENT_NAME_TAKEN = ProblemKind(409, "client_name_taken", "Client name taken")
 INSUFFICIENT_FUNDS = ProblemKind(422, "insufficient_funds", "Insufficient funds")
 BALANCE_OUT_OF_RANGE = ProblemKind(422, "balance_out_of_range", "Balance out of range")
 UNAVAILABLE = ProblemKind(503, "unavailable", "Service unavailable", retry_after=True)
@@ -95,6 +99,11 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW060": INTERNAL_ERROR,  # ledger_append_only
     "PW061": INTERNAL_ERROR,  # balance_not_posted
     "PW062": INTERNAL_ERROR,  # ledger_unbalanced
+    "PW070": UNAUTHORIZED,
+    "PW071": FORBIDDEN,
+    # Operators' tools, which no route calls; mapped all the same.
+    "PW072": CLIENT_NOT_FOUND,
+    "PW073": CLIENT_NAME_TAKEN,
 }
 
 _UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
