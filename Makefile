@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 run: $(INSTALLED)  ## migrate, seed and serve on http://127.0.0.1:8000
-	$(BIN)/pgwallet serve --migrate --seed
+	$(BIN)/pgwallet serve --migrate --seed --dev-client
 
 test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
