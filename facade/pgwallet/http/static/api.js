@@ -1,6 +1,9 @@
-// The dashboard's only way to the data: the public HTTP API (/v1/...).
+// The dashboard's only way to the data: the public HTTP API (/v1/...), as the
+// client whose token the tab holds (auth.js); a 401 signs the tab out.
 // Amounts travel as strings and stay strings here; nothing is parsed as a
 // JavaScript number, so big integers keep every digit.
+
+import { signOut, token } from "./auth.js";
 
 /** An answer that was not a success: the API's problem document, or a network failure. */
 export class ApiError extends Error {
@@ -15,6 +18,8 @@ export class ApiError extends Error {
 /** Call the API; resolve to the JSON body, or reject with an ApiError. */
 export async function call(method, path, { body, idempotencyKey } = {}) {
   const headers = { Accept: "application/json" };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   let response;
@@ -28,6 +33,7 @@ export async function call(method, path, { body, idempotencyKey } = {}) {
     throw new ApiError(0, {});
   }
   const payload = await response.json().catch(() => ({}));
+  if (response.status === 401) signOut();
   if (!response.ok) throw new ApiError(response.status, payload);
   return payload;
 }
@@ -83,6 +89,10 @@ export function plainWords(error, context = {}) {
       return "There is no user with this id.";
     case "asset_not_found":
       return "There is no such asset.";
+    case "unauthorized":
+      return "The token was refused (unknown or revoked): sign in again.";
+    case "forbidden":
+      return `This client may not do that: ${error.message}.`;
     default:
       return error.message;
   }

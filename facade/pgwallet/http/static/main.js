@@ -1,8 +1,10 @@
-// The dashboard's wiring: which user is shown (the `?user=` of the address,
-// else the first user), switching users, and polling so that postings made
-// elsewhere appear within a few seconds.
+// The dashboard's wiring: signing in (a client's token, see auth.js), which
+// user is shown (the `?user=` of the address, else the first user), switching
+// users, and polling so that postings made elsewhere appear within a few
+// seconds.
 
 import { call } from "./api.js";
+import { SIGNED_OUT, adoptTokenFromAddress, forgetToken, signIn, token } from "./auth.js";
 import { PostingForms } from "./postings.js";
 import { UserPicker } from "./users.js";
 import { Wallet } from "./wallet.js";
@@ -32,6 +34,31 @@ async function userFromAddress() {
   return first.items[0].id;
 }
 
+const signInForm = document.getElementById("sign-in");
+
+/** Show the sign-in form instead of the wallet; `why` says what happened. */
+function askForToken(why) {
+  document.body.classList.add("signed-out");
+  signInForm.querySelector("[data-error]").textContent = why;
+  signInForm.querySelector("input").focus();
+}
+
+signInForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const typed = signInForm.querySelector("input");
+  if (!typed.value.trim()) return;
+  signIn(typed.value);
+  typed.value = "";
+  document.body.classList.remove("signed-out");
+  start();
+});
+window.addEventListener(SIGNED_OUT, () =>
+  askForToken("The token was refused (unknown or revoked). Sign in with a valid one."));
+document.getElementById("sign-out").addEventListener("click", () => {
+  forgetToken();
+  askForToken("");
+});
+
 async function start() {
   picker.search("").catch(() => {});
   const userId = await userFromAddress().catch(() => null);
@@ -47,7 +74,7 @@ window.addEventListener("popstate", async () => {
 
 let polling = false;
 async function poll() {
-  if (polling || document.hidden) return;
+  if (polling || document.hidden || !token()) return;
   polling = true;
   try {
     await wallet.refresh();
@@ -60,4 +87,6 @@ async function poll() {
 setInterval(poll, POLL_MS);
 document.addEventListener("visibilitychange", poll); // back to the tab: catch up at once
 
-start();
+adoptTokenFromAddress();
+if (token()) start();
+else askForToken("");
