@@ -27,6 +27,7 @@ shapes.HistoryItem.direction
 shapes.HistoryItem.balance_after
 shapes.Entry.direction
 shapes.Entry.balance_after
+shapes.Transaction.sql_user
 
 # Litestar calls the methods of an OpenAPI schema plugin (OpenAPISchemaPlugin).
 AmountSchema.is_plugin_supported_type

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 import psutil
 
 from bench.dataset import ASSET
+from pgwallet.db import clients
 from pgwallet.testing import free_port, wait_until_serving
 
 LUA = Path(__file__).parent / "wrk" / "postings.lua"
@@ -48,9 +50,19 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running facade: its base URL, its process, and a token of a client that may post."""
+
+    base: str
+    root: psutil.Process
+    token: str
+
+
 @contextmanager
-def facade(conninfo: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
-    """Run `pgwallet serve` on a free port; yield its base URL and process."""
+def facade(conninfo: str, workers: int) -> Iterator[Served]:
+    """Run `pgwallet serve` on a free port, with a client of its own to post as."""
+    token = clients.create(conninfo, f"bench-{uuid.uuid4().hex[:12]}", ["all"], None, None).token
     port = free_port()
     env = {**os.environ, "DATABASE_URL": conninfo}
     process = subprocess.Popen(
@@ -71,7 +83,7 @@ def facade(conninfo: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, f"{base}/health/ready", seconds=30)
-        yield base, psutil.Process(process.pid)
+        yield Served(base, psutil.Process(process.pid), token)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -101,8 +113,7 @@ def _ms(text: str, label: str) -> float:
 
 
 def run(
-    base: str,
-    root: psutil.Process,
+    served: Served,
     workers: int,
     mode: str,
     connections: int,
@@ -113,7 +124,7 @@ def run(
 ) -> HttpPoint:
     """One wrk run of `mode` ("spend" or "mix") with `connections` connections."""
     stop, peak = threading.Event(), [0.0]
-    sampler = threading.Thread(target=_sample_rss, args=(root, stop, peak))
+    sampler = threading.Thread(target=_sample_rss, args=(served.root, stop, peak))
     sampler.start()
     try:
         result = subprocess.run(
@@ -125,13 +136,14 @@ def run(
                 "--latency",
                 "-s",
                 str(LUA),
-                base,
+                served.base,
                 "--",
                 mode,
                 str(int(delay_ms)),
                 str(users),
                 f"{run_tag}-{mode}-{workers}-{connections}-{int(delay_ms)}",
                 ASSET,
+                served.token,
             ],
             capture_output=True,
             text=True,

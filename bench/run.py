@@ -135,11 +135,11 @@ def _run_http(profile: Profile, conninfo: str, tag: str, log: Any) -> list[http.
     at half its peak rate (wrk waits after each response) for a fair p99."""
     results: list[http.HttpPoint] = []
     for workers in (1, 2):
-        with http.facade(conninfo, workers) as (base, root):
+        with http.facade(conninfo, workers) as served:
             for connections in profile.http_connections:
                 for mode in ("spend", "mix"):
                     point = http.run(
-                        base, root, workers, mode, connections, profile.seconds, profile.users, tag
+                        served, workers, mode, connections, profile.seconds, profile.users, tag
                     )
                     log(
                         f"  http {mode:<6} w={workers} c={connections:<3} {point.rps:7.0f} rps "
@@ -153,8 +153,7 @@ def _run_http(profile: Profile, conninfo: str, tag: str, log: Any) -> list[http.
                 # peak rate (a little less: the answer's own time adds to the wait).
                 delay_ms = 1000 * connections / (peak / 2)
                 point = http.run(
-                    base,
-                    root,
+                    served,
                     workers,
                     "mix",
                     connections,

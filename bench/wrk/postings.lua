@@ -1,6 +1,7 @@
 -- wrk script: POST /v1/transactions/<kind> with a fresh Idempotency-Key each.
 -- Arguments (after --): mode ("spend" | "mix"), delay in ms after each
--- response (0: as fast as possible), number of users, the run's tag, asset.
+-- response (0: as fast as possible), number of users, the run's tag, asset,
+-- the token of the client to post as.
 -- Users are the bench users (bench/dataset.py): 00000000-0000-4000-8000-<n>.
 
 local threads = 0
@@ -16,6 +17,7 @@ function init(args)
   users = tonumber(args[3])
   tag = args[4] .. "-" .. thread_id
   asset = args[5]
+  authorization = "Bearer " .. args[6]
   counter = 0
   math.randomseed(os.time() * 100 + thread_id)
 end
@@ -31,7 +33,8 @@ function request()
     '{"user_id":"00000000-0000-4000-8000-%012d","asset":"%s","amount":"1"}',
     math.random(1, users), asset)
   return wrk.format("POST", "/v1/transactions/" .. kind,
-    {["Content-Type"] = "application/json", ["Idempotency-Key"] = tag .. "-" .. counter}, body)
+    {["Content-Type"] = "application/json", ["Idempotency-Key"] = tag .. "-" .. counter,
+     ["Authorization"] = authorization}, body)
 end
 
 function delay()

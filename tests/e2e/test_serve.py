@@ -35,6 +35,15 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
     seed(db_url)
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": db_url, "LOCK_TIMEOUT_MS": "2000"}
+    # As an operator gives a service its token: TOKEN=$(pgwallet clients create ...).
+    token = subprocess.run(
+        [str(PGWALLET), "clients", "create", f"e2e-{workers}", "--scopes", "read,spend"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    signed_in = {"Authorization": f"Bearer {token}"}
     process = subprocess.Popen(
         [str(PGWALLET), "serve", "--port", str(port), "--workers", str(workers)],
         env=environment,
@@ -45,11 +54,17 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
     try:
         wait_until_serving(process, f"http://127.0.0.1:{port}/health", seconds=30)
         assert _request(port, "GET", "/health/ready")[0] == 200
-        status, _, body = _request(port, "GET", f"/v1/users/{ALICE}/balances/gold_coins")
+        status, _, body = _request(
+            port, "GET", f"/v1/users/{ALICE}/balances/gold_coins", headers=signed_in
+        )
         assert status == 200
         before = int(json.loads(body)["balance"])
         posting = {"user_id": ALICE, "asset": "gold_coins", "amount": "1"}
-        key = {"Idempotency-Key": f"e2e-{workers}", "Content-Type": "application/json"}
+        key = {
+            "Idempotency-Key": f"e2e-{workers}",
+            "Content-Type": "application/json",
+            **signed_in,
+        }
         first = _request(port, "POST", "/v1/transactions/spend", posting, key)
         again = _request(port, "POST", "/v1/transactions/spend", posting, key)
         assert (first[0], again[0]) == (201, 201)
@@ -70,3 +85,5 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
     assert process.returncode == expected_status, stderr
     assert "Application shutdown complete" in stderr
     assert '"request_id": "e2e-1"' in stderr
+    assert f'"client": "e2e-{workers}"' in stderr
+    assert token not in stderr

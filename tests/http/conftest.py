@@ -10,16 +10,20 @@ a held lock turn into answers quickly.
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 import uvicorn
 from litestar.testing import TestClient
+from psycopg.rows import dict_row
 
 from pgwallet.http.app import create_app
 from pgwallet.http.settings import Settings
 from pgwallet.testing import free_port
-from tests.http.support import Client, topup
+from tests.http.support import Client, bearer, topup
+from tests.support import create_client
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +33,23 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[Client]:
-    """The app in-process, its pool open."""
-    with TestClient(create_app(settings)) as test_client:
+def caller(db_url: str) -> dict[str, Any]:
+    """A client with every scope: the module's requests carry its token."""
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
+        return create_client(conn, ["all"])
+
+
+@pytest.fixture(scope="module")
+def token(caller: dict[str, Any]) -> str:
+    """The token of `caller`."""
+    return str(caller["token"])
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, token: str) -> Iterator[Client]:
+    """The app in-process, its pool open, signed in with `token`."""
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as test_client:
+        test_client.headers.update(bearer(token))
         yield test_client
 
 

@@ -13,6 +13,11 @@ from tests.support import key
 Client = TestClient[Litestar]
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a client's token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 def posting(user_id: uuid.UUID, asset: str, amount: int | str, **extra: Any) -> dict[str, Any]:
     """A posting body."""
     return {"user_id": str(user_id), "asset": asset, "amount": amount, **extra}
@@ -23,20 +28,21 @@ def post(
     kind: str,
     body: dict[str, Any],
     idempotency_key: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    """POST /v1/transactions/<kind> with a fresh key unless one is given."""
-    headers = {"Idempotency-Key": idempotency_key or key()}
+    """POST /v1/transactions/<kind> with a fresh key unless one is given (and more headers)."""
+    headers = {"Idempotency-Key": idempotency_key or key(), **(headers or {})}
     return client.post(f"/v1/transactions/{kind}", json=body, headers=headers)
 
 
 def post_at_once(
-    url: str, kind: str, postings: list[tuple[dict[str, Any], str]]
+    url: str, token: str, kind: str, postings: list[tuple[dict[str, Any], str]]
 ) -> list[httpx.Response]:
     """POST each (body, Idempotency-Key) to /v1/transactions/<kind> of the app served at
     `url`, all concurrently; the answers in the same order."""
 
     async def send_all() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=url, headers=bearer(token), timeout=30) as http:
             return await asyncio.gather(
                 *[
                     http.post(

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 
@@ -42,12 +43,13 @@ def test_a_key_reused_with_another_request_is_409(
 
 
 def test_a_key_in_progress_is_409_with_retry_after_then_replays(
-    client: Client, db_url: str, user: uuid.UUID, asset: str
+    client: Client, caller: dict[str, Any], db_url: str, user: uuid.UUID, asset: str
 ) -> None:
     same = key()
     with psycopg.connect(db_url) as first:  # its transaction stays open: the key is held
         row = first.execute(
-            "select transaction_id from wallet.topup(%s, %s, 10, %s)", [user, asset, same]
+            "select transaction_id from wallet.topup(%s, %s, 10, %s, '{}', %s)",
+            [user, asset, same, caller["client_id"]],
         ).fetchone()
         assert row is not None
         response = post(client, "topup", posting(user, asset, 10), same)
@@ -70,12 +72,17 @@ def test_a_refusal_leaves_the_key_free(client: Client, user: uuid.UUID, asset: s
 
 
 def test_concurrent_duplicates_make_one_transaction(
-    serve: Callable[[Settings], str], db_url: str, conn: Conn, user: uuid.UUID, asset: str
+    token: str,
+    serve: Callable[[Settings], str],
+    db_url: str,
+    conn: Conn,
+    user: uuid.UUID,
+    asset: str,
 ) -> None:
     url = serve(Settings(database_url=db_url, pool_max_size=10, lock_timeout_ms=2000))
     same = key()
 
-    responses = post_at_once(url, "topup", [(posting(user, asset, 10), same)] * 20)
+    responses = post_at_once(url, token, "topup", [(posting(user, asset, 10), same)] * 20)
     statuses = [response.status_code for response in responses]
     assert set(statuses) <= {201, 409}, statuses
     created = [r for r in responses if r.status_code == 201]

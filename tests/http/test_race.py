@@ -9,6 +9,7 @@ from tests.support import Conn, key, verify
 
 
 def test_thirty_parallel_spends_of_ten_from_one_hundred(
+    token: str,
     serve: Callable[[Settings], str],
     db_url: str,
     client: Client,
@@ -19,7 +20,9 @@ def test_thirty_parallel_spends_of_ten_from_one_hundred(
     topup(client, user, asset, 100)
     url = serve(Settings(database_url=db_url, pool_max_size=10, lock_timeout_ms=5000))
 
-    responses = post_at_once(url, "spend", [(posting(user, asset, "10"), key()) for _ in range(30)])
+    responses = post_at_once(
+        url, token, "spend", [(posting(user, asset, "10"), key()) for _ in range(30)]
+    )
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] * 10 + [422] * 20

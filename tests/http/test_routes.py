@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from tests.http.support import Client, post, posting, topup
 from tests.support import Conn
@@ -144,7 +145,7 @@ def test_history_newest_first_with_an_opaque_cursor(
 
 
 def test_transaction_by_id_has_its_two_entries(
-    client: Client, funded: tuple[uuid.UUID, str]
+    client: Client, caller: dict[str, Any], funded: tuple[uuid.UUID, str]
 ) -> None:
     user, asset = funded
     receipt = post(client, "spend", posting(user, asset, 40, metadata={"sku": "x"})).json()
@@ -174,6 +175,8 @@ def test_transaction_by_id_has_its_two_entries(
                 "balance_after": None,
             },
         ],
+        "client": {"id": str(caller["client_id"]), "name": caller["name"]},
+        "sql_user": None,
     }
 
 

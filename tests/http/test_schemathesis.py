@@ -2,8 +2,9 @@
 
 The document is the one the app serves at /schema/openapi.json (built here
 without a database, since it depends only on the routes); the requests go to
-the app served over TCP on this module's seeded database. Bounded to a few
-examples per operation so that it stays well under a minute.
+the app served over TCP on this module's seeded database, signed in as a
+client with every scope (schemathesis also tries them without it). Bounded
+to a few examples per operation so that it stays well under a minute.
 """
 
 import json
@@ -21,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 from pgwallet.db.seed import seed
 from pgwallet.http.app import create_app
 from pgwallet.http.settings import Settings
+from tests.http.support import bearer
 
 _app = create_app(Settings(database_url="unused"))
 schema = schemathesis.openapi.from_dict(json.loads(encode_json(_app.openapi_schema.to_schema())))
@@ -35,7 +37,9 @@ def seeded_url(db_url: str, live_url: str) -> str:
 
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_to_its_schema(case: schemathesis.Case[Any], seeded_url: str) -> None:
+def test_the_api_keeps_to_its_schema(
+    case: schemathesis.Case[Any], seeded_url: str, token: str
+) -> None:
     # Every check but two. "Positive data acceptance": a JSON schema cannot say
     # all the API refuses with a documented 400 (an opaque cursor that is not
     # ours, a NUL character, a body field the struct does not know). "Allow
@@ -44,5 +48,6 @@ def test_the_api_keeps_to_its_schema(case: schemathesis.Case[Any], seeded_url: s
     # answers list both.
     case.call_and_validate(
         base_url=seeded_url,
+        headers=bearer(token),
         excluded_checks=[positive_data_acceptance, allow_header_conformance],
     )

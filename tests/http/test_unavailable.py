@@ -11,7 +11,7 @@ import pytest
 from pgwallet.http.database import APPLICATION_NAME
 from pgwallet.http.problems import UNAVAILABLE, from_database_error
 from pgwallet.http.settings import Settings
-from tests.http.support import Client, assert_problem, post, posting
+from tests.http.support import Client, assert_problem, bearer, post, posting
 from tests.support import Conn, key
 
 
@@ -47,6 +47,7 @@ def test_lost_connections_are_503_then_the_pool_recovers(client: Client, conn: C
 
 
 def test_exhausted_pool_is_503(
+    token: str,
     serve: Callable[[Settings], str],
     db_url: str,
     client: Client,
@@ -64,7 +65,7 @@ def test_exhausted_pool_is_503(
             lock_timeout_ms=1500,
         )
     )
-    with httpx.Client(base_url=url, timeout=10) as http:
+    with httpx.Client(base_url=url, headers=bearer(token), timeout=10) as http:
         slow = threading.Thread(
             target=http.post,
             args=["/v1/transactions/topup"],

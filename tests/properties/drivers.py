@@ -17,16 +17,19 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.properties import statements
-from tests.properties.model import Outcome, Receipt, Refusal, Request
+from tests.properties.model import Caller, Outcome, Receipt, Refusal, Request
 from tests.support import Conn
 
 
 class Driver(Protocol):
     """What the state machine needs from the system under test."""
 
+    # Whether it can post as a direct SQL caller (no client), besides as clients.
+    direct_sql: bool
+
     def create_user(self, name: str, email: str) -> UUID: ...
 
-    def post(self, key: str, request: Request) -> Outcome: ...
+    def post(self, caller: Caller, key: str, request: Request) -> Outcome: ...
 
     def balances(self, user_id: UUID) -> dict[str, int]: ...
 
@@ -42,8 +45,11 @@ class SqlDriver:
     """The SQL API as the facade uses it: a connection in role wallet_api, autocommit.
 
     A refusal is any error of the catalogue; any other error (a deadlock, a
-    serialization failure, a bug) propagates and fails the test.
+    serialization failure, a bug) propagates and fails the test. It posts as
+    a client by passing its id, as the facade does, or as itself.
     """
+
+    direct_sql = True
 
     def __init__(self, api: Conn) -> None:
         self.api = api
@@ -65,8 +71,8 @@ class SqlDriver:
         assert not isinstance(row, Refusal), row
         return user_id
 
-    def post(self, key: str, request: Request) -> Outcome:
-        row = self._run(statements.posting(key, request))
+    def post(self, caller: Caller, key: str, request: Request) -> Outcome:
+        row = self._run(statements.posting(key, request, caller.client_id))
         if isinstance(row, Refusal):
             return row
         return Receipt(
@@ -87,6 +93,8 @@ class SqlDriver:
 
 # The contract's HTTP status of each refusal the machine can meet (section 4).
 PROBLEM_STATUS = {
+    "unauthorized": 401,
+    "forbidden": 403,
     "insufficient_funds": 422,
     "balance_out_of_range": 422,
     "idempotency_key_reused": 409,
@@ -101,11 +109,16 @@ class HttpDriver:
 
     Each answer is checked against the contract's shape on the way: 201 with
     amounts as strings, `Idempotent-Replayed: true` on a replay, refusals as
-    problem+json with the contract's status for their code.
+    problem+json with the contract's status for their code. Postings carry
+    their caller's token; users are created and balances read with `token`,
+    a client with every scope.
     """
 
-    def __init__(self, client: TestClient[Litestar]) -> None:
+    direct_sql = False
+
+    def __init__(self, client: TestClient[Litestar], token: str) -> None:
         self.client = client
+        self.client.headers["Authorization"] = f"Bearer {token}"
 
     @staticmethod
     def _ok(response: httpx.Response, status: int) -> Any:
@@ -116,7 +129,8 @@ class HttpDriver:
         user = self._ok(self.client.post("/v1/users", json={"name": name, "email": email}), 201)
         return UUID(user["id"])
 
-    def post(self, key: str, request: Request) -> Outcome:
+    def post(self, caller: Caller, key: str, request: Request) -> Outcome:
+        assert caller.token is not None, "over HTTP every caller is a client"
         response = self.client.post(
             f"/v1/transactions/{request.kind}",
             json={
@@ -125,7 +139,7 @@ class HttpDriver:
                 "amount": str(request.amount),
                 "metadata": request.metadata,
             },
-            headers={"Idempotency-Key": key},
+            headers={"Idempotency-Key": key, "Authorization": f"Bearer {caller.token}"},
         )
         if response.status_code != 201:
             problem = response.json()

@@ -46,6 +46,10 @@ class Names:
     def key(self) -> str:
         return f"ph-{self.tag}-{next(self._numbers)}"
 
+    def client(self) -> str:
+        """A client's name: shaped like a key, which fits the client name rule."""
+        return self.key()
+
 
 def foreign_data(conn: Conn) -> dict[str, int]:
     """How many users, assets and transactions of this database the harness did not create."""

@@ -1,10 +1,12 @@
 """The state machine: pgwallet against the model, one rule at a time.
 
-Rules create users and assets, post with fresh keys, send earlier keys again
-(with the same request: the stored receipt must come back; with a changed
-one: PW030), spend more than the balance, freeze and unfreeze assets, suspend
-and reinstate users. Bundles carry the users, assets and sent keys from rule
-to rule, so that replays and reuses really happen. After every step the
+Rules create users, assets and clients (with some scopes, maybe limited to
+an asset and an amount), post as one of those callers with fresh keys, send
+earlier keys again (with the same request: the stored receipt must come
+back; with a changed one: PW030), send a key another caller used (its own,
+then), spend more than the balance, freeze and unfreeze assets, suspend and
+reinstate users, revoke clients. Bundles carry the users, assets, callers and
+sent keys from rule to rule, so that replays and reuses really happen. After every step the
 invariants compare the database with the model and with itself.
 
 Every call is written down as the SQL a DBA would type, with its outcome as a
@@ -18,7 +20,14 @@ from uuid import UUID
 
 from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
 
 from tests.properties import checks, statements
 from tests.properties.drivers import Driver
@@ -28,6 +37,8 @@ from tests.properties.model import (
     MAX_AMOUNT,
     POSTED,
     REPLAYED,
+    SQL_CALLER,
+    Caller,
     Model,
     Outcome,
     Receipt,
@@ -45,8 +56,9 @@ metadatas = st.sampled_from([{}, {"order": 1}, {"order": 2, "note": "it's"}])
 
 @dataclass(frozen=True)
 class Sent:
-    """A key and the request first sent with it (posted or refused)."""
+    """A key, its caller and the request first sent with it (posted or refused)."""
 
+    caller: Caller
     key: str
     request: Request
 
@@ -64,6 +76,7 @@ class WalletMachine(RuleBasedStateMachine):
 
     users = Bundle("users")
     assets = Bundle("assets")
+    callers = Bundle("callers")
     sent = Bundle("sent")
 
     def __init__(self, driver: Driver, owner: Conn) -> None:
@@ -85,22 +98,22 @@ class WalletMachine(RuleBasedStateMachine):
         self.journal.append(statement)
         self.owner.execute(statement)
 
-    def _submit(self, key: str, request: Request) -> Sent:
+    def _submit(self, caller: Caller, key: str, request: Request) -> Sent:
         """Send a posting and check its outcome against the model; then record it."""
-        allowed = self.model.allowed(key, request)
-        statement = statements.posting(key, request)
+        allowed = self.model.allowed(caller, key, request)
+        statement = statements.posting(key, request, caller.client_id)
         self.journal.append(f"{statement}  -- no answer: the call raised")
-        outcome = self.driver.post(key, request)
+        outcome = self.driver.post(caller, key, request)
         self.journal[-1] = f"{statement}  {describe(outcome)}"
         if isinstance(outcome, Refusal):
             assert outcome.code in allowed, f"refused {outcome.code}, expected {set(allowed)}"
         elif outcome.replayed:
             assert allowed == {REPLAYED}, f"replayed, expected {set(allowed)}"
-            first = self.model.posted[key][1]
+            first = self.model.first_receipt(caller, key)
             assert outcome == Receipt(**{**vars(first), "replayed": True}), (outcome, first)
         else:
             assert POSTED in allowed, f"posted, expected {set(allowed)}"
-            self.model.apply(key, request, outcome)
+            self.model.apply(caller, key, request, outcome)
             assert (outcome.kind, outcome.user_id, outcome.asset, outcome.amount) == (
                 request.kind,
                 request.user_id,
@@ -108,7 +121,26 @@ class WalletMachine(RuleBasedStateMachine):
                 request.amount,
             ), outcome
             assert outcome.balance == self.model.balance(request.user_id, request.asset), outcome
-        return Sent(key, request)
+        return Sent(caller, key, request)
+
+    def _new_client(
+        self, scopes: frozenset[str], asset: str | None = None, max_amount: int | None = None
+    ) -> Caller:
+        """A client, created by the operator in SQL (its token comes back once)."""
+        assets = None if asset is None else [asset]
+        statement = statements.create_client(
+            self.names.client(), sorted(scopes), assets, max_amount
+        )
+        self.journal.append(statement)
+        created = self.owner.execute(statement).fetchone()
+        assert created is not None
+        return Caller(
+            created["client_id"],
+            created["token"],
+            frozenset(scopes),
+            None if asset is None else frozenset(assets or ()),
+            max_amount,
+        )
 
     def _new_asset(self) -> str:
         code = self.names.asset()
@@ -131,6 +163,30 @@ class WalletMachine(RuleBasedStateMachine):
     def first_user(self) -> UUID:
         return self._new_user()
 
+    @initialize(target=callers)
+    def first_callers(self) -> Any:
+        """A client that may post every kind and, where the driver can, a direct SQL caller."""
+        everything = self._new_client(frozenset(KINDS))
+        return multiple(everything, *([SQL_CALLER] if self.driver.direct_sql else []))
+
+    @rule(
+        target=callers,
+        scopes=st.frozensets(kinds, min_size=1),
+        asset=st.none() | assets,
+        max_amount=st.none() | small_amounts,
+    )
+    def create_client(
+        self, scopes: frozenset[str], asset: str | None, max_amount: int | None
+    ) -> Caller:
+        return self._new_client(scopes, asset, max_amount)
+
+    @rule(caller=callers)
+    def revoke_client(self, caller: Caller) -> None:
+        if caller.client_id is None:
+            return  # a direct SQL caller has nothing to revoke
+        self._operator(statements.revoke_client(caller.client_id))
+        self.model.revoked.add(caller.client_id)
+
     @rule(target=assets)
     def create_asset(self) -> str:
         return self._new_asset()
@@ -140,33 +196,50 @@ class WalletMachine(RuleBasedStateMachine):
         return self._new_user()
 
     @rule(
-        target=sent, kind=kinds, user=users, asset=assets, amount=small_amounts, metadata=metadatas
+        target=sent,
+        caller=callers,
+        kind=kinds,
+        user=users,
+        asset=assets,
+        amount=small_amounts,
+        metadata=metadatas,
     )
     def post(
-        self, kind: Any, user: UUID, asset: str, amount: int, metadata: dict[str, Any]
+        self,
+        caller: Caller,
+        kind: Any,
+        user: UUID,
+        asset: str,
+        amount: int,
+        metadata: dict[str, Any],
     ) -> Sent:
-        return self._submit(self.names.key(), Request(kind, user, asset, amount, metadata))
+        return self._submit(caller, self.names.key(), Request(kind, user, asset, amount, metadata))
 
-    @rule(target=sent, kind=kinds, user=users, asset=assets, amount=huge_amounts)
-    def post_huge(self, kind: Any, user: UUID, asset: str, amount: int) -> Sent:
-        return self._submit(self.names.key(), Request(kind, user, asset, amount))
+    @rule(target=sent, caller=callers, kind=kinds, user=users, asset=assets, amount=huge_amounts)
+    def post_huge(self, caller: Caller, kind: Any, user: UUID, asset: str, amount: int) -> Sent:
+        return self._submit(caller, self.names.key(), Request(kind, user, asset, amount))
 
-    @rule(target=sent, user=users, asset=assets, extra=st.integers(1, 100))
-    def overspend(self, user: UUID, asset: str, extra: int) -> Sent:
+    @rule(target=sent, caller=callers, user=users, asset=assets, extra=st.integers(1, 100))
+    def overspend(self, caller: Caller, user: UUID, asset: str, extra: int) -> Sent:
         amount = min(self.model.balance(user, asset) + extra, MAX_AMOUNT)
-        return self._submit(self.names.key(), Request("spend", user, asset, amount))
+        return self._submit(caller, self.names.key(), Request("spend", user, asset, amount))
 
     @rule(sent=sent)
     def send_again(self, sent: Sent) -> None:
         """The same key and request: the stored receipt if it posted, else a fresh try."""
-        self._submit(sent.key, sent.request)
+        self._submit(sent.caller, sent.key, sent.request)
 
     @rule(sent=sent, kind=kinds, user=users, asset=assets, amount=small_amounts, metadata=metadatas)
     def reuse_key(
         self, sent: Sent, kind: Any, user: UUID, asset: str, amount: int, metadata: dict[str, Any]
     ) -> None:
         """The same key with another request: refused if the key posted, else a fresh try."""
-        self._submit(sent.key, Request(kind, user, asset, amount, metadata))
+        self._submit(sent.caller, sent.key, Request(kind, user, asset, amount, metadata))
+
+    @rule(sent=sent, caller=callers)
+    def key_of_another_caller(self, sent: Sent, caller: Caller) -> None:
+        """Another caller's key is not this one's: the request is judged on its own."""
+        self._submit(caller, sent.key, sent.request)
 
     @rule(asset=assets, frozen=st.booleans())
     def set_asset_status(self, asset: str, frozen: bool) -> None:

@@ -1,8 +1,9 @@
 """The model: what the ledger must hold, in plain Python.
 
 Every test of the harness compares the real system with this. It knows the
-contract's rules of a posting (idempotency keys, frozen assets, suspended
-users, funds, the bigint range) and nothing of how the SQL implements them.
+contract's rules of a posting (who may post what, idempotency keys per
+caller, frozen assets, suspended users, funds, the bigint range) and nothing
+of how the SQL implements them.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +31,24 @@ class Request:
     asset: str
     amount: int
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who posts: a client (its id, token and limits), or a direct SQL call (no client_id).
+
+    A client's idempotency keys are its own: the same key from two callers is two keys.
+    """
+
+    client_id: UUID | None = None
+    token: str | None = None
+    scopes: frozenset[str] = frozenset(KINDS)
+    assets: frozenset[str] | None = None  # None: every asset
+    max_amount: int | None = None  # None: no limit
+
+
+# A direct SQL call: no client, every kind, the SQL callers' own key namespace.
+SQL_CALLER = Caller()
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,9 @@ class Model:
     # Per asset, what the treasury issued and revenue received.
     issued: dict[str, int] = field(default_factory=dict)
     revenue: dict[str, int] = field(default_factory=dict)
-    # Keys that produced a transaction: their request and first receipt.
-    posted: dict[str, tuple[Request, Receipt]] = field(default_factory=dict)
+    # Keys that produced a transaction, per caller's namespace: their request and first receipt.
+    posted: dict[tuple[UUID | None, str], tuple[Request, Receipt]] = field(default_factory=dict)
+    revoked: set[UUID] = field(default_factory=set)
     transactions: int = 0
 
     def add_asset(self, code: str) -> None:
@@ -79,19 +99,30 @@ class Model:
     def balance(self, user_id: UUID, asset: str) -> int:
         return self.balances.get((user_id, asset), 0)
 
-    def allowed(self, key: str, request: Request) -> frozenset[str]:
+    def first_receipt(self, caller: Caller, key: str) -> Receipt:
+        """The receipt of the transaction this caller's key produced."""
+        return self.posted[(caller.client_id, key)][1]
+
+    def allowed(self, caller: Caller, key: str, request: Request) -> frozenset[str]:
         """Every outcome the contract allows for this posting now (most often one).
 
-        The checks run in the SQL API's documented order: the key, the asset,
-        the user, the funds, the range. Two outcomes are allowed only where
-        the result depends on which of a system wallet's 64 slots the posting
-        takes: when the asset's issued or received total would leave the
-        bigint range, one slot may still have room.
+        The checks run in the SQL API's documented order: the caller, the key,
+        the asset, the user, the funds, the range. Two outcomes are allowed
+        only where the result depends on which of a system wallet's 64 slots
+        the posting takes: when the asset's issued or received total would
+        leave the bigint range, one slot may still have room.
         """
-        if key in self.posted:
-            return frozenset(
-                {REPLAYED if self.posted[key][0] == request else "idempotency_key_reused"}
-            )
+        if caller.client_id in self.revoked:
+            return frozenset({"unauthorized"})
+        if (
+            request.kind not in caller.scopes
+            or (caller.assets is not None and request.asset not in caller.assets)
+            or (caller.max_amount is not None and request.amount > caller.max_amount)
+        ):
+            return frozenset({"forbidden"})
+        if (caller.client_id, key) in self.posted:
+            first = self.posted[(caller.client_id, key)][0]
+            return frozenset({REPLAYED if first == request else "idempotency_key_reused"})
         if request.asset in self.frozen:
             return frozenset({"asset_frozen"})
         if request.user_id in self.suspended:
@@ -109,7 +140,7 @@ class Model:
             return frozenset({POSTED, "balance_out_of_range"})
         return frozenset({POSTED})
 
-    def apply(self, key: str, request: Request, receipt: Receipt) -> None:
+    def apply(self, caller: Caller, key: str, request: Request, receipt: Receipt) -> None:
         """Record a posting that the system reported as a new transaction."""
         pair = (request.user_id, request.asset)
         if request.kind == "spend":
@@ -119,5 +150,5 @@ class Model:
             self.balances[pair] = self.balance(*pair) + request.amount
             self.issued[request.asset] += request.amount
             self.wallets.add(pair)
-        self.posted[key] = (request, receipt)
+        self.posted[(caller.client_id, key)] = (request, receipt)
         self.transactions += 1

@@ -15,11 +15,13 @@ from tests.properties.model import Request
 
 
 def literal(value: Any) -> str:
-    """A value as psql reads it: uuids and JSON as quoted strings, ints bare."""
+    """A value as psql reads it: uuids and JSON as quoted strings, ints bare, lists as arrays."""
     if isinstance(value, UUID):
         value = str(value)
     elif isinstance(value, dict):
         value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, list):
+        return f"array[{', '.join(literal(item) for item in value)}]::text[]"
     return sql.Literal(value).as_string(None)
 
 
@@ -29,7 +31,9 @@ def call(function: str, **arguments: Any) -> str:
     return f"select * from wallet.{function}({named});"
 
 
-def posting(key: str, request: Request) -> str:
+def posting(key: str, request: Request, client_id: UUID | None = None) -> str:
+    """A posting; a client's carries its id (a direct SQL call's has none)."""
+    client = {"client_id": client_id} if client_id else {}
     return call(
         request.kind,
         user_id=request.user_id,
@@ -37,7 +41,18 @@ def posting(key: str, request: Request) -> str:
         amount=request.amount,
         idempotency_key=key,
         metadata=request.metadata,
+        **client,
     )
+
+
+def create_client(
+    name: str, scopes: list[str], assets: list[str] | None, max_amount: int | None
+) -> str:
+    return call("create_client", name=name, scopes=scopes, assets=assets, max_amount=max_amount)
+
+
+def revoke_client(client_id: UUID) -> str:
+    return call("revoke_client", client_id=client_id)
 
 
 def create_user(name: str, email: str, user_id: UUID) -> str:

@@ -1,13 +1,15 @@
 """Postings from several real connections at once, judged against the model.
 
 Hypothesis plans a batch: a few users and assets with starting funds, then
-postings of every kind, some sent twice with the same key (the same request,
-or a changed amount). The batch runs on four connections released together
-by a barrier. Afterwards the ledger must equal the model applied to exactly
-the postings that reported a new transaction, in the order the database
-committed them; every refusal must be one a concurrent client may meet; no
-deadlock or serialization failure may surface (the driver raises on any
-error outside the catalogue); each key must have made at most one transaction.
+postings of every kind by one of three callers (a direct SQL call, two
+clients), some sent twice with the same key (the same request, a changed
+amount, or by another caller, whose keys are its own). The batch runs on
+four connections released together by a barrier. Afterwards the ledger
+must equal the model applied to exactly the postings that reported a new
+transaction, in the order the database committed them; every refusal must
+be one a concurrent client may meet; no deadlock or serialization failure may
+surface (the driver raises on any error outside the catalogue); each caller's
+key must have made at most one transaction.
 """
 
 import threading
@@ -22,14 +24,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.rows import dict_row
 
-from tests.properties import checks
+from tests.properties import checks, statements
 from tests.properties.drivers import SqlDriver
 from tests.properties.guard import Names
-from tests.properties.model import KINDS, POSTED, Kind, Model, Outcome, Receipt, Refusal, Request
+from tests.properties.model import (
+    KINDS,
+    POSTED,
+    SQL_CALLER,
+    Caller,
+    Kind,
+    Model,
+    Outcome,
+    Receipt,
+    Refusal,
+    Request,
+)
 from tests.properties.profiles import scaled
-from tests.support import Conn
+from tests.support import Conn, one
 
 LANES = 4
+CALLERS = 3
 # What a client may meet when others post at the same time.
 CONCURRENT_REFUSALS = {
     "insufficient_funds",
@@ -46,6 +60,7 @@ class PlannedPosting:
     user: int
     asset: int
     amount: int
+    caller: int  # 0: a direct SQL call, 1 and 2: clients
     key: int = 0
 
 
@@ -68,16 +83,25 @@ def plans(draw: st.DrawFn) -> Plan:
         user=st.integers(0, users - 1),
         asset=st.integers(0, assets - 1),
         amount=st.integers(1, 40),
+        caller=st.integers(0, CALLERS - 1),
     )
     postings = [
         replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=16)))
     ]
-    # Second sends of a key: the same request, or the same key with another amount.
-    for index, same in draw(
-        st.lists(st.tuples(st.integers(0, len(postings) - 1), st.booleans()), max_size=6)
+    # Second sends of a key: the same request, the same key with another amount,
+    # or the same request by another caller.
+    changes = st.sampled_from(["same", "amount", "caller"])
+    for index, change in draw(
+        st.lists(st.tuples(st.integers(0, len(postings) - 1), changes), max_size=6)
     ):
         first = postings[index]
-        postings.append(first if same else replace(first, amount=first.amount + 1))
+        postings.append(
+            {
+                "same": first,
+                "amount": replace(first, amount=first.amount + 1),
+                "caller": replace(first, caller=(first.caller + 1) % CALLERS),
+            }[change]
+        )
     return Plan(users, assets, funds, draw(st.permutations(postings)))
 
 
@@ -97,15 +121,18 @@ def lanes(harness_url: str) -> Iterator[list[SqlDriver]]:
             conn.close()
 
 
-def run_at_once(lanes: list[SqlDriver], sends: list[tuple[str, Request]]) -> list[Outcome]:
+Send = tuple[Caller, str, Request]
+
+
+def run_at_once(lanes: list[SqlDriver], sends: list[Send]) -> list[Outcome]:
     """Deal the sends round-robin to the lanes, release them together; outcomes in send order."""
     barrier = threading.Barrier(len(lanes))
 
     def lane(number: int) -> list[tuple[int, Outcome]]:
         barrier.wait()
         return [
-            (i, lanes[number].post(key, request))
-            for i, (key, request) in enumerate(sends)
+            (i, lanes[number].post(caller, key, request))
+            for i, (caller, key, request) in enumerate(sends)
             if i % len(lanes) == number
         ]
 
@@ -131,15 +158,21 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         owner.execute("select wallet.create_asset(%s, %s)", [code, f"Harness {code}"])
         model.add_asset(code)
     users: list[UUID] = [setup.create_user(*names.user()) for _ in range(plan.users)]
+    callers = [SQL_CALLER] + [
+        Caller(
+            one(owner, statements.create_client(names.client(), ["all"], None, None))["client_id"]
+        )
+        for _ in range(CALLERS - 1)
+    ]
     for (u, a), amount in plan.funds.items():
         if amount:
             key, request = names.key(), Request("topup", users[u], assets[a], amount)
-            receipt = setup.post(key, request)
+            receipt = setup.post(SQL_CALLER, key, request)
             assert isinstance(receipt, Receipt), receipt
-            model.apply(key, request, receipt)
+            model.apply(SQL_CALLER, key, request, receipt)
     keys = [f"{names.key()}-{i}" for i in range(len(plan.postings))]
     sends = [
-        (keys[p.key], Request(p.kind, users[p.user], assets[p.asset], p.amount))
+        (callers[p.caller], keys[p.key], Request(p.kind, users[p.user], assets[p.asset], p.amount))
         for p in plan.postings
     ]
 
@@ -147,29 +180,33 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
 
     refusals = {o.code for o in outcomes if isinstance(o, Refusal)}
     assert refusals <= CONCURRENT_REFUSALS, outcomes
-    # Per key: at most one new transaction; every replay is its receipt, for its very request.
-    posted: dict[str, tuple[Request, Receipt]] = {}
-    for (key, request), outcome in zip(sends, outcomes, strict=True):
+    # Per caller and key: at most one new transaction; every replay is its
+    # receipt, for its very request.
+    posted: dict[tuple[UUID | None, str], tuple[Request, Receipt]] = {}
+    for (caller, key, request), outcome in zip(sends, outcomes, strict=True):
         if isinstance(outcome, Receipt) and not outcome.replayed:
-            assert key not in posted, f"key {key} made two transactions"
-            posted[key] = (request, outcome)
-    for (key, request), outcome in zip(sends, outcomes, strict=True):
+            assert (caller.client_id, key) not in posted, f"key {key} made two transactions"
+            posted[(caller.client_id, key)] = (request, outcome)
+    for (caller, key, request), outcome in zip(sends, outcomes, strict=True):
+        first = posted.get((caller.client_id, key))
         if isinstance(outcome, Receipt) and outcome.replayed:
-            assert posted[key] == (request, replace(outcome, replayed=False)), (key, outcome)
+            assert first == (request, replace(outcome, replayed=False)), (key, outcome)
         if isinstance(outcome, Refusal) and outcome.code == "idempotency_key_reused":
-            assert key in posted, (key, request)
-            assert posted[key][0] != request, (key, request)
+            assert first is not None, (key, request)
+            assert first[0] != request, (key, request)
     stored = owner.execute(
-        "select idempotency_key, id from ledger.transactions where idempotency_key = any(%s)",
+        "select client_id, idempotency_key, id from ledger.transactions"
+        " where idempotency_key = any(%s)",
         [keys],
     ).fetchall()
-    assert sorted((row["idempotency_key"], row["id"]) for row in stored) == sorted(
-        (key, receipt.transaction_id) for key, (_, receipt) in posted.items()
+    assert sorted((str(r["client_id"]), r["idempotency_key"], r["id"]) for r in stored) == sorted(
+        (str(client_id), key, receipt.transaction_id)
+        for (client_id, key), (_, receipt) in posted.items()
     )
 
     # The model applied to exactly the successes, in the order their user entries were written.
     order = owner.execute(
-        "select t.idempotency_key from ledger.entries as e"
+        "select t.client_id, t.idempotency_key from ledger.entries as e"
         " join ledger.transactions as t on t.id = e.transaction_id"
         " join ledger.wallets as w on w.id = e.wallet_id"
         " where w.holder = 'user' and t.idempotency_key = any(%s) order by e.id",
@@ -177,9 +214,11 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
     ).fetchall()
     seen = {(user, asset): [model.balance(user, asset)] for user in users for asset in assets}
     for row in order:
-        request, receipt = posted[row["idempotency_key"]]
-        assert model.allowed(row["idempotency_key"], request) == {POSTED}, (request, model.balances)
-        model.apply(row["idempotency_key"], request, receipt)
+        caller = next(c for c in callers if c.client_id == row["client_id"])
+        request, receipt = posted[(caller.client_id, row["idempotency_key"])]
+        allowed = model.allowed(caller, row["idempotency_key"], request)
+        assert allowed == {POSTED}, (request, model.balances)
+        model.apply(caller, row["idempotency_key"], request, receipt)
         pair = (request.user_id, request.asset)
         assert receipt.balance == model.balance(*pair), (request, receipt)
         seen[pair].append(receipt.balance)
@@ -187,7 +226,7 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
     checks.assert_wallets_add_up(owner, model)
     checks.assert_verify_passes(owner)
     # A refused spend met a balance below its amount at some point of its user's history.
-    for (_, request), outcome in zip(sends, outcomes, strict=True):
+    for (_, _, request), outcome in zip(sends, outcomes, strict=True):
         if isinstance(outcome, Refusal) and outcome.code == "insufficient_funds":
             pair = (request.user_id, request.asset)
             assert min(seen[pair]) < request.amount, (request, seen[pair])

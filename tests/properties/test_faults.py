@@ -29,7 +29,7 @@ from psycopg.rows import dict_row
 from tests.properties import checks, statements
 from tests.properties.drivers import SqlDriver
 from tests.properties.guard import Names
-from tests.properties.model import KINDS, Kind, Model, Receipt, Request
+from tests.properties.model import KINDS, SQL_CALLER, Kind, Model, Receipt, Request
 from tests.properties.profiles import scaled
 from tests.support import Conn
 
@@ -129,9 +129,9 @@ def test_a_posting_cut_off_mid_call_leaves_no_trace_and_its_retry_posts_once(
     model.add_asset(asset)
     user = driver.create_user(*names.user())
     funding_key, funding = names.key(), Request("topup", user, asset, 100)
-    funded = driver.post(funding_key, funding)
+    funded = driver.post(SQL_CALLER, funding_key, funding)
     assert isinstance(funded, Receipt)
-    model.apply(funding_key, funding, funded)
+    model.apply(SQL_CALLER, funding_key, funding, funded)
     key, request = names.key(), Request(kind, user, asset, amount, {"attempt": "cut off"})
 
     with held_up(harness_url, hold_up, key, request) as holder:
@@ -147,14 +147,14 @@ def test_a_posting_cut_off_mid_call_leaves_no_trace_and_its_retry_posts_once(
         else:
             holder.rollback()
 
-    first = driver.post(key, request)
-    again = driver.post(key, request)
+    first = driver.post(SQL_CALLER, key, request)
+    again = driver.post(SQL_CALLER, key, request)
 
     assert isinstance(first, Receipt), first
     assert first.replayed is (hold_up == "duplicate_commits")
     assert again == Receipt(**{**vars(first), "replayed": True})
     assert traces(owner, key) == {"transactions": 1, "keys": 1}
-    model.apply(key, request, first)
+    model.apply(SQL_CALLER, key, request, first)
     checks.assert_balances_as_modelled(owner, model)
     checks.assert_wallets_add_up(owner, model)
     checks.assert_verify_passes(owner)

@@ -1,4 +1,4 @@
-"""One structured access-log line per request, and its X-Request-ID.
+"""One structured access-log line per request (with its client), and its X-Request-ID.
 
 It wraps the whole ASGI handler of the app (`install`), not a route: Litestar's
 route middleware never sees an unknown route or a wrong method, and those
@@ -14,6 +14,8 @@ import uuid
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from pgwallet.http.auth import client_name
 
 logger = logging.getLogger("pgwallet.access")
 
@@ -63,6 +65,8 @@ class AccessLog:
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "request_id": request_id,
+                # Who called (never the token): set by the auth guard.
+                "client": client_name(scope.get("state", {})),
             }
             logger.info(json.dumps(line))
 

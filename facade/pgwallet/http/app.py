@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
-from pgwallet.http import access_log, openapi
+from pgwallet.http import access_log, auth, gate, openapi
 from pgwallet.http.database import lifespan, provide_database
 from pgwallet.http.problems import exception_handlers
 from pgwallet.http.routes import ROUTES
@@ -32,13 +32,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     app = Litestar(
         route_handlers=ROUTES,
-        dependencies={"db": Provide(provide_database, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(provide_database, sync_to_thread=False),
+            "client": Provide(auth.provide_client, sync_to_thread=False),
+        },
+        guards=[auth.authorize],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State(
+            {"settings": settings, "authenticator": auth.Authenticator(settings.auth_cache_seconds)}
+        ),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi.config,
         plugins=[openapi.AmountSchema()],
         logging_config=_logging(settings),
     )
-    access_log.install(app)
+    gate.install(app, settings.allowed_hosts)
+    access_log.install(app)  # outermost: it logs the gate's refusals too
     return app

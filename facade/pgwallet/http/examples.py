@@ -35,6 +35,8 @@ TRANSACTION_WITH_ENTRIES = shapes.Transaction(
         shapes.Entry(7, "user", "debit", "50", "950"),
         shapes.Entry(8, "revenue", "credit", "50", None),
     ],
+    shapes.ClientRef(UUID("5e1f0c1a-3b7d-4c2e-9f60-2d8a41b7c9e3"), "shop"),
+    None,
 )
 HISTORY_ITEM = shapes.HistoryItem(
     7, TRANSACTION, "spend", "gold_coins", "debit", "50", "950", AT, {"order": "A-1001"}
@@ -45,6 +47,8 @@ NEXT = "ZW50cnk6Nw"  # an opaque cursor
 _DETAILS = {
     "invalid_request": "amount (body): Expected `int` >= 1",
     "idempotency_key_missing": "A posting needs an Idempotency-Key header (1-255 printable ASCII).",
+    "unauthorized": "This route needs a token: Authorization: Bearer <token>.",
+    "forbidden": "client 'shop' lacks the scope 'bonus'",
     "user_not_found": f"user {ALICE} not found",
     "asset_not_found": "asset 'gold_coin' not found",
     "transaction_not_found": f"transaction {TRANSACTION} not found",

@@ -16,12 +16,20 @@ from typing import Any
 import msgspec
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
+from pgwallet.http.auth import BEARER, SCOPE
 from pgwallet.http.examples import example, problem_example
-from pgwallet.http.problems import PROBLEM_MEDIA_TYPE, UNAVAILABLE, Problem, ProblemKind
+from pgwallet.http.problems import (
+    FORBIDDEN,
+    PROBLEM_MEDIA_TYPE,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    Problem,
+    ProblemKind,
+)
 from pgwallet.http.shapes import Amount
 from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX
 
@@ -54,9 +62,20 @@ config = OpenAPIConfig(
     title="pgwallet",
     version=API_VERSION,
     description="A wallet service for virtual credits: a double-entry ledger in PostgreSQL. "
+    "Every route under /v1 needs `Authorization: Bearer <token>` of a client with the route's "
+    "scope (operators create clients with `pgwallet clients create`). "
     "Every error is an RFC 9457 problem document (application/problem+json) with a stable "
     "`code`; an unknown route is a 404 `not_found`, a wrong method a 405 `method_not_allowed`.",
     path="/schema",
+    components=Components(
+        security_schemes={
+            BEARER: SecurityScheme(
+                type="http",
+                scheme="bearer",
+                description="A client's token, `pgw_...`: shown once by `pgwallet clients create`.",
+            )
+        }
+    ),
 )
 
 
@@ -85,3 +104,15 @@ def responses(
             examples=[problem_example(kind) for kind in group],
         )
     return documented
+
+
+def guarded(
+    scope: str, status: int, success: msgspec.Struct, *errors: ProblemKind
+) -> dict[str, Any]:
+    """The decorator arguments of a route under /v1 that needs `scope` (see pgwallet.http.auth):
+    its `opt`, its OpenAPI security and its documented answers, 401 and 403 included."""
+    return {
+        "opt": {SCOPE: scope},
+        "security": [{BEARER: []}],
+        "responses": responses(status, success, UNAUTHORIZED, FORBIDDEN, *errors),
+    }

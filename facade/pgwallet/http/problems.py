@@ -45,6 +45,7 @@ class ProblemKind:
     code: str
     title: str
     retry_after: bool = False  # the answer says when to retry
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every answer of this kind
 
     def document(self, detail: str, hint: str | None = None) -> Problem:
         """The problem document of one occurrence."""
@@ -55,6 +56,7 @@ INVALID_REQUEST = ProblemKind(400, "invalid_request", "Invalid request")
 IDEMPOTENCY_KEY_MISSING = ProblemKind(400, "idempotency_key_missing", "Idempotency-Key missing")
 NOT_FOUND = ProblemKind(404, "not_found", "Not found")
 METHOD_NOT_ALLOWED = ProblemKind(405, "method_not_allowed", "Method not allowed")
+UNSUPPORTED_MEDIA_TYPE = ProblemKind(415, "unsupported_media_type", "Unsupported media type")
 USER_NOT_FOUND = ProblemKind(404, "user_not_found", "User not found")
 ASSET_NOT_FOUND = ProblemKind(404, "asset_not_found", "Asset not found")
 TRANSACTION_NOT_FOUND = ProblemKind(404, "transaction_not_found", "Transaction not found")
@@ -67,7 +69,9 @@ USER_SUSPENDED = ProblemKind(409, "user_suspended", "User suspended")
 EMAIL_TAKEN = ProblemKind(409, "email_taken", "Email taken")
 ASSET_CODE_TAKEN = ProblemKind(409, "asset_code_taken", "Asset code taken")
 USER_ID_TAKEN = ProblemKind(409, "user_id_taken", "User id taken")
-UNAUTHORIZED = ProblemKind(401, "unauthorized", "Unauthorized")
+UNAUTHORIZED = ProblemKind(
+    401, "unauthorized", "Unauthorized", headers=(("WWW-Authenticate", "Bearer"),)
+)
 FORBIDDEN = ProblemKind(403, "forbidden", "Forbidden")
 CLIENT_NOT_FOUND = ProblemKind(404, "client_not_found", "Client not found")
 CLIENT_NAME_TAKEN = ProblemKind(409, "client_name_taken", "Client name taken")
@@ -140,7 +144,7 @@ def from_database_error(error: psycopg.Error) -> ProblemError:
 
 def _answer(request: AnyRequest, problem: ProblemError) -> Response[Problem]:
     """The problem as a response; with Retry-After (from the settings) when its kind says when."""
-    headers: dict[str, str] = {}
+    headers = dict(problem.kind.headers)
     if problem.kind.retry_after:
         headers["Retry-After"] = str(request.app.state.settings.retry_after_seconds)
     return Response(

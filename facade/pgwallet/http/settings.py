@@ -44,11 +44,17 @@ class Settings:
     # The Retry-After of 409 in-progress and 503 answers.
     retry_after_seconds: int = 1
     log_level: str = "INFO"
+    # The hosts served (the Host header's name, without port); "*" for any.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    # How long a worker trusts a token it has authenticated: a revocation
+    # reaches reads within this time (postings are checked at once, in SQL).
+    auth_cache_seconds: float = 4.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Read DATABASE_URL, POOL_MIN_SIZE, POOL_MAX_SIZE, POOL_TIMEOUT_SECONDS,
-        LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, RETRY_AFTER_SECONDS and LOG_LEVEL."""
+        LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, RETRY_AFTER_SECONDS, LOG_LEVEL,
+        ALLOWED_HOSTS (comma-separated) and AUTH_CACHE_SECONDS (0 to 5)."""
         database_url = environ.get("DATABASE_URL")
         if not database_url:
             raise SettingsError(
@@ -61,6 +67,16 @@ class Settings:
         log_level = environ.get("LOG_LEVEL", cls.log_level).upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(f"LOG_LEVEL={log_level!r} is not a logging level")
+        allowed_hosts = tuple(
+            host.strip() for host in environ.get("ALLOWED_HOSTS", "").split(",") if host.strip()
+        )
+        auth_cache_seconds = _number(
+            environ, "AUTH_CACHE_SECONDS", cls.auth_cache_seconds, minimum=0
+        )
+        if auth_cache_seconds > 5:
+            raise SettingsError(
+                "AUTH_CACHE_SECONDS must be at most 5: revocations reach reads by then"
+            )
         return cls(
             database_url=database_url,
             pool_min_size=pool_min_size,
@@ -78,4 +94,6 @@ class Settings:
                 _number(environ, "RETRY_AFTER_SECONDS", cls.retry_after_seconds, minimum=1)
             ),
             log_level=log_level,
+            allowed_hosts=allowed_hosts or cls.allowed_hosts,
+            auth_cache_seconds=auth_cache_seconds,
         )

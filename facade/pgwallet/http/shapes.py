@@ -136,7 +136,17 @@ class Entry(msgspec.Struct):
     balance_after: str | None
 
 
+class ClientRef(msgspec.Struct):
+    """The client that posted a transaction."""
+
+    id: UUID
+    name: str
+
+
 class Transaction(msgspec.Struct):
+    """A transaction with its entries; who posted it: a `client`, or else the `sql_user`
+    of a direct SQL call (both null for transactions posted before clients existed)."""
+
     transaction_id: UUID
     kind: Kind
     user_id: UUID
@@ -145,6 +155,8 @@ class Transaction(msgspec.Struct):
     created_at: datetime
     metadata: dict[str, Any]
     entries: list[Entry]
+    client: ClientRef | None
+    sql_user: str | None
 
 
 class TransactionPage(msgspec.Struct):

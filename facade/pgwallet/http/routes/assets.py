@@ -5,11 +5,11 @@ from litestar import get
 
 from pgwallet.http.database import Db
 from pgwallet.http.examples import ASSET
-from pgwallet.http.openapi import responses
+from pgwallet.http.openapi import guarded
 from pgwallet.http.shapes import Asset, AssetList
 
 
-@get("/v1/assets", responses=responses(200, AssetList([ASSET])))
+@get("/v1/assets", **guarded("read", 200, AssetList([ASSET])))
 async def list_assets(db: Db) -> AssetList:
     """Every asset, by code."""
     rows = await db.rows("select code, name, description, status from wallet.list_assets()")

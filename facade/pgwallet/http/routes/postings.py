@@ -17,8 +17,9 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pgwallet.http import examples
+from pgwallet.http.auth import POSTING, Caller
 from pgwallet.http.database import Db
-from pgwallet.http.openapi import responses
+from pgwallet.http.openapi import guarded
 from pgwallet.http.problems import (
     ASSET_FROZEN,
     ASSET_NOT_FOUND,
@@ -72,9 +73,10 @@ def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteH
         "select transaction_id, kind, user_id, asset, amount::text as amount,"
         " balance::text as balance, created_at, replayed"
         " from wallet.{}(user_id => %s, asset => %s, amount => %s,"
-        " idempotency_key => %s, metadata => %s)"
+        " idempotency_key => %s, metadata => %s, client_id => %s)"
     ).format(sql.Identifier(kind))
-    documented = responses(
+    documented = guarded(
+        POSTING,
         201,
         msgspec.structs.replace(examples.RECEIPT, kind=kind),
         INVALID_REQUEST,
@@ -91,6 +93,7 @@ def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteH
 
     async def posting(
         db: Db,
+        client: Caller,
         idempotency_key: IdempotencyKey,
         data: Annotated[
             PostingRequest, Body(examples=[examples.example("a posting", examples.POSTING)])
@@ -98,7 +101,14 @@ def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteH
     ) -> Response[Receipt]:
         row = await db.row(
             statement,
-            [data.user_id, data.asset, int(data.amount), idempotency_key, Jsonb(data.metadata)],
+            [
+                data.user_id,
+                data.asset,
+                int(data.amount),
+                idempotency_key,
+                Jsonb(data.metadata),
+                client.client_id,
+            ],
         )
         headers = {REPLAYED: "true"} if row["replayed"] else {}
         return Response(msgspec.convert(row, Receipt), status_code=201, headers=headers)
@@ -111,7 +121,7 @@ def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteH
         summary=summary,
         before_request=check_posting,
         status_code=201,
-        responses=documented,
+        **documented,
     )(posting)
 
 

@@ -8,7 +8,7 @@ from litestar.params import FromPath, QueryParameter
 
 from pgwallet.http import examples
 from pgwallet.http.database import Db
-from pgwallet.http.openapi import responses
+from pgwallet.http.openapi import guarded
 from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
@@ -16,13 +16,13 @@ from pgwallet.http.problems import (
     TRANSACTION_NOT_FOUND,
     USER_NOT_FOUND,
 )
-from pgwallet.http.shapes import Entry, Kind, Transaction, TransactionPage
+from pgwallet.http.shapes import ClientRef, Entry, Kind, Transaction, TransactionPage
 
 # wallet.transaction_line: one row per entry, the transaction's fields repeated.
 _LINES = (
     "select transaction_id, seq, kind, user_id, asset, amount::text as amount, created_at,"
     " metadata, entry_id, holder, direction, entry_amount::text as entry_amount,"
-    " balance_after::text as balance_after"
+    " balance_after::text as balance_after, client_id, client_name, sql_user"
 )
 
 
@@ -41,6 +41,10 @@ def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
                 line["created_at"],
                 line["metadata"],
                 [],
+                client=None
+                if line["client_id"] is None
+                else ClientRef(line["client_id"], line["client_name"]),
+                sql_user=line["sql_user"],
             )
         transaction.entries.append(
             Entry(
@@ -56,8 +60,8 @@ def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
 
 @get(
     "/v1/transactions/{transaction_id:str}",
-    responses=responses(
-        200, examples.TRANSACTION_WITH_ENTRIES, INVALID_REQUEST, TRANSACTION_NOT_FOUND
+    **guarded(
+        "read", 200, examples.TRANSACTION_WITH_ENTRIES, INVALID_REQUEST, TRANSACTION_NOT_FOUND
     ),
 )
 async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction:
@@ -69,7 +73,8 @@ async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction
 
 @get(
     "/v1/transactions",
-    responses=responses(
+    **guarded(
+        "read",
         200,
         TransactionPage([examples.TRANSACTION_WITH_ENTRIES], examples.NEXT),
         INVALID_REQUEST,

@@ -9,7 +9,7 @@ from litestar.params import Body, FromPath, QueryParameter
 
 from pgwallet.http import examples
 from pgwallet.http.database import Db
-from pgwallet.http.openapi import responses
+from pgwallet.http.openapi import guarded
 from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
@@ -40,8 +40,8 @@ Search = Annotated[
 
 @get(
     "/v1/users",
-    responses=responses(
-        200, UserPage([examples.USER], examples.NEXT), INVALID_REQUEST, USER_NOT_FOUND
+    **guarded(
+        "read", 200, UserPage([examples.USER], examples.NEXT), INVALID_REQUEST, USER_NOT_FOUND
     ),
 )
 async def list_users(
@@ -61,7 +61,7 @@ async def list_users(
 @post(
     "/v1/users",
     status_code=201,
-    responses=responses(201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN),
+    **guarded("users", 201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN),
 )
 async def create_user(
     db: Db,
@@ -72,7 +72,7 @@ async def create_user(
     return await _user(db, created["id"])
 
 
-@get(_USER, responses=responses(200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND))
+@get(_USER, **guarded("read", 200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND))
 async def get_user(db: Db, user_id: FromPath[UUID]) -> User:
     """One user."""
     return await _user(db, user_id)
@@ -87,7 +87,8 @@ async def _user(db: Db, user_id: UUID) -> User:
 
 @get(
     f"{_USER}/balances",
-    responses=responses(
+    **guarded(
+        "read",
         200,
         Balances(examples.ALICE, [Balance("gold_coins", "1000")]),
         INVALID_REQUEST,
@@ -104,7 +105,8 @@ async def get_balances(db: Db, user_id: FromPath[UUID]) -> Balances:
 
 @get(
     f"{_USER}/balances/{{asset:str}}",
-    responses=responses(
+    **guarded(
+        "read",
         200,
         AssetBalance(examples.ALICE, "gold_coins", "1000"),
         INVALID_REQUEST,
@@ -120,7 +122,8 @@ async def get_balance(db: Db, user_id: FromPath[UUID], asset: FromPath[str]) -> 
 
 @get(
     f"{_USER}/transactions",
-    responses=responses(
+    **guarded(
+        "read",
         200,
         HistoryPage([examples.HISTORY_ITEM], examples.NEXT),
         INVALID_REQUEST,
