@@ -21,6 +21,7 @@ from pgwallet.http.openapi import AmountSchema
 # msgspec structs: Litestar encodes every field into the JSON answers; no Python
 # code of ours reads these ones back.
 shapes.Receipt.created_at
+shapes.Receipt.hash
 shapes.User.created_at
 shapes.Asset.description
 shapes.HistoryItem.direction

@@ -1,4 +1,5 @@
--- wallet.verify(): the ledger's invariants, checked over the whole database; and the errors.
+-- wallet.verify(): the ledger's invariants, checked over the whole database; the published
+-- hash chain head and its later proof; and the errors.
 -- In `make psql`, run it with \i examples/04_verify.sql; its output is the .out file beside
 -- it. It runs in one transaction and rolls it back, so it leaves nothing behind.
 \set ON_ERROR_STOP 0
@@ -15,6 +16,12 @@ select kind, amount, balance from wallet.spend(:'frank', 'gold_coins', 15, 'ex04
 -- One row per check; every one holds. `make verify` (pgwallet verify) runs the same and exits
 -- 1 when one fails.
 select * from wallet.verify();
+
+-- The hash chains, published: keep this row anywhere outside the database (three values)...
+select * from wallet.chain_head() \gset head_
+\echo covers :head_entries entries
+-- ... and later prove that the ledger still holds, unchanged, everything it covered.
+select * from wallet.verify_against((:'head_digest', :head_entries, :'head_taken_at')::wallet.chain_head);
 
 -- The catalogue of the errors the functions raise: stable SQLSTATEs of class PW.
 select sqlstate, name from wallet.error_codes();

@@ -9,10 +9,19 @@ create type wallet.receipt as (
     amount bigint,
     balance bigint,      -- the user's balance right after this transaction
     created_at timestamptz,
-    replayed boolean     -- true when the idempotency key returned a stored receipt
+    replayed boolean,    -- true when the idempotency key returned a stored receipt
+    hash bytea           -- the user's entry's hash: keep it to prove the posting later
 );
 
 comment on type wallet.receipt is 'The result of a posting (topup, bonus, spend).';
+
+-- What wallet_internal.write_posting wrote, for the receipt.
+create type wallet_internal.posted as (
+    transaction_id uuid,
+    created_at timestamptz,
+    debit_hash bytea,    -- the hash of the debit entry in its wallet's chain
+    credit_hash bytea
+);
 
 create type wallet.asset as (
     code text,
@@ -117,3 +126,12 @@ create type wallet.new_client as (
 );
 
 comment on type wallet.new_client is 'A client with its new token: the only time the token is shown.';
+
+create type wallet.chain_head as (
+    digest bytea,           -- sha256 over every wallet's last covered entry's hash
+    entries bigint,         -- how many entries it covers: the first `entries` by id
+    taken_at timestamptz
+);
+
+comment on type wallet.chain_head is
+'A published state of the ledger''s hash chains: keep it anywhere, check it with wallet.verify_against.';

@@ -16,6 +16,7 @@ as $$
         ('PW001', 'invalid_amount', 'An amount must be a whole number from 1 to 9223372036854775807.'),
         ('PW002', 'invalid_argument', 'An argument is malformed: a name, email, code, status, metadata or page size.'),
         ('PW003', 'invalid_idempotency_key', 'An idempotency key must be 1 to 255 printable ASCII characters.'),
+        ('PW004', 'read_committed_required', 'Postings run only in READ COMMITTED transactions.'),
         ('PW010', 'user_not_found', 'No user has this id.'),
         ('PW011', 'asset_not_found', 'No asset has this code.'),
         ('PW012', 'transaction_not_found', 'No transaction has this id.'),

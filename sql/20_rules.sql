@@ -3,6 +3,27 @@
 -- migrations/ hold the same rules as a backstop, and the facade mirrors them
 -- in pgwallet/rules.py (a test compares the three).
 
+-- The posting functions lock, check and write assuming READ COMMITTED, where
+-- each statement sees what committed before it: under REPEATABLE READ a
+-- snapshot taken before an asset was frozen would still post into it, and a
+-- duplicate's key would surface as a raw unique violation. Refuse the others.
+create function wallet_internal.check_read_committed()
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+    if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+        raise exception using
+            errcode = 'PW004',
+            message = format('postings need READ COMMITTED, not %s',
+                upper(pg_catalog.current_setting('transaction_isolation'))),
+            hint = 'Post in a READ COMMITTED transaction (PostgreSQL''s default).';
+    end if;
+end;
+$$;
+
 -- The largest amount and balance: bigint's maximum, 2^63 - 1.
 create function wallet_internal.bigint_max()
 returns bigint

@@ -53,9 +53,10 @@ begin
 end;
 $$;
 
--- Write a posting: its transaction, one debit and one credit entry, and both
--- wallets' new balances (the balance guard of 50_triggers.sql lets a balance
--- move only to its wallet's next entry). The caller holds both wallets' locks
+-- Write a posting: its transaction, one debit and one credit entry, each
+-- chained to its wallet's previous entry (ledger.entry_hash, migration 0005),
+-- and both wallets' new balances and heads (the balance guard of
+-- 50_triggers.sql lets a wallet move only to its next entry). The caller holds both wallets' locks
 -- and has computed their balances after (balances_after). The transaction
 -- records who posted it: the client, or for a direct SQL call the session_user
 -- (the role that logged in, whatever role the call then runs as).
@@ -71,27 +72,35 @@ create function wallet_internal.write_posting(
     credit ledger.wallets,
     credit_after bigint
 )
-returns ledger.transactions
+returns wallet_internal.posted
 language plpgsql
 set search_path = ''
 as $$
 declare
     v_transaction ledger.transactions;
+    v_content bytea;
+    v_debit_hash bytea;
+    v_credit_hash bytea;
     v_debit_entry bigint;
     v_credit_entry bigint;
 begin
+    -- The mark the balance check looks for at commit (50_triggers.sql).
+    perform pg_catalog.set_config('pgwallet.posting', 'on', true);
     insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key, client_id, sql_user)
     values (
         kind, debit.asset, user_id, amount, metadata, idempotency_key, client_id,
         case when client_id is null then session_user end
     )
     returning * into v_transaction;
+    v_content := ledger.transaction_content(v_transaction);
+    v_debit_hash := ledger.entry_hash(debit.head, debit.id, -amount, debit_after, v_content);
+    v_credit_hash := ledger.entry_hash(credit.head, credit.id, amount, credit_after, v_content);
 
     with inserted as (
-        insert into ledger.entries (transaction_id, wallet_id, amount, balance_after)
+        insert into ledger.entries (transaction_id, wallet_id, amount, balance_after, hash)
         values
-            (v_transaction.id, debit.id, -amount, debit_after),
-            (v_transaction.id, credit.id, amount, credit_after)
+            (v_transaction.id, debit.id, -amount, debit_after, v_debit_hash),
+            (v_transaction.id, credit.id, amount, credit_after, v_credit_hash)
         returning id, wallet_id
     )
     select
@@ -101,13 +110,15 @@ begin
     from inserted as i;
 
     update ledger.wallets as w
-    set balance = v.balance, last_entry_id = v.entry_id
+    set balance = v.balance, last_entry_id = v.entry_id, head = v.head
     from (
-        values (debit.id, debit_after, v_debit_entry), (credit.id, credit_after, v_credit_entry)
-    ) as v (wallet_id, balance, entry_id)
+        values
+            (debit.id, debit_after, v_debit_entry, v_debit_hash),
+            (credit.id, credit_after, v_credit_entry, v_credit_hash)
+    ) as v (wallet_id, balance, entry_id, head)
     where w.id = v.wallet_id;
 
-    return v_transaction;
+    return (v_transaction.id, v_transaction.created_at, v_debit_hash, v_credit_hash);
 end;
 $$;
 
@@ -136,8 +147,13 @@ declare
     v_debit ledger.wallets;
     v_credit ledger.wallets;
     v_after record;
-    v_transaction ledger.transactions;
+    v_posted wallet_internal.posted;
 begin
+    perform wallet_internal.check_read_committed();
+    -- The balance check runs at commit, when both entries and balances are
+    -- written: a caller's SET CONSTRAINTS ALL IMMEDIATE must not run it in
+    -- between (it would see a transaction without its entries).
+    set constraints ledger._300_balanced deferred;
     perform wallet_internal.check_amount(amount);
     v_metadata := wallet_internal.checked_metadata(metadata);
     -- Before the key: a revoked client gets no replay either.
@@ -167,17 +183,18 @@ begin
             v_credit := v_user_wallet;
         end if;
         v_after := wallet_internal.balances_after(kind, v_debit, v_credit, amount);
-        v_transaction := wallet_internal.write_posting(
+        v_posted := wallet_internal.write_posting(
             kind, user_id, amount, v_metadata, idempotency_key, client_id,
             v_debit, v_after.debit_after, v_credit, v_after.credit_after
         );
 
         v_receipt := (
-            v_transaction.id, kind, user_id, asset, amount,
+            v_posted.transaction_id, kind, user_id, asset, amount,
             case when kind = 'spend' then v_after.debit_after else v_after.credit_after end,
-            v_transaction.created_at, false
+            v_posted.created_at, false,
+            case when kind = 'spend' then v_posted.debit_hash else v_posted.credit_hash end
         );
-        perform wallet_internal.store_key(v_namespace, idempotency_key, v_fingerprint, v_transaction.id, v_receipt);
+        perform wallet_internal.store_key(v_namespace, idempotency_key, v_fingerprint, v_posted.transaction_id, v_receipt);
         return v_receipt;
     exception
         when lock_not_available then

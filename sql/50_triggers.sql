@@ -41,11 +41,40 @@ create trigger _110_append_only_truncate
 before truncate on ledger.wallets
 for each statement execute function wallet_internal.tg_ledger__append_only();
 
+-- Stored receipts are append-only too: a key row is never updated (an edited
+-- receipt would make a replay answer a forged balance), and deleted only once
+-- it has expired (wallet.purge_idempotency_keys, or a claim that reuses it):
+-- deleting a live key would let its retry post twice.
+create function wallet_internal.tg_idempotency_keys__expired_only()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    if tg_op = 'DELETE' and old.expires_at <= now() then
+        return old;
+    end if;
+    raise exception using
+        errcode = 'PW060',
+        message = format('ledger.idempotency_keys is append-only: %s is not allowed%s', tg_op,
+            case when tg_op = 'DELETE' then ' before the key expires' else '' end),
+        hint = 'Expired keys are deleted by wallet.purge_idempotency_keys().';
+end;
+$$;
+
+create trigger _100_expired_only
+before update or delete on ledger.idempotency_keys
+for each row execute function wallet_internal.tg_idempotency_keys__expired_only();
+
+create trigger _110_append_only_truncate
+before truncate on ledger.idempotency_keys
+for each statement execute function wallet_internal.tg_ledger__append_only();
+
 -- Invariant 3: a wallet's balance is a cache of its entries. An UPDATE may move
 -- the balance only to the balance_after of the wallet's next entry (the one
--- right after last_entry_id), by exactly that entry's amount, so a bare
--- `update ledger.wallets set balance = ...` fails. Which wallet a row is never
--- changes.
+-- right after last_entry_id), by exactly that entry's amount, and the head to
+-- that entry's hash, so a bare `update ledger.wallets set balance = ...` fails.
+-- Which wallet a row is never changes.
 create function wallet_internal.tg_wallets__balance_from_entries()
 returns trigger
 language plpgsql
@@ -55,6 +84,7 @@ declare
     v_wallet_id bigint;
     v_amount bigint;
     v_balance_after bigint;
+    v_hash bytea;
     v_previous bigint;
 begin
     if (new.id, new.asset, new.holder, new.user_id, new.slot, new.created_at)
@@ -63,7 +93,7 @@ begin
             errcode = 'PW060',
             message = format('wallet %s: only its balance may change', old.id);
     end if;
-    if new.balance = old.balance and new.last_entry_id is not distinct from old.last_entry_id then
+    if (new.balance, new.last_entry_id, new.head) is not distinct from (old.balance, old.last_entry_id, old.head) then
         return new;
     end if;
 
@@ -71,18 +101,20 @@ begin
         e.wallet_id,
         e.amount,
         e.balance_after,
+        e.hash,
         (
             select max(p.id)
             from ledger.entries as p
             where p.wallet_id = new.id and p.id < new.last_entry_id
         )
-    into v_wallet_id, v_amount, v_balance_after, v_previous
+    into v_wallet_id, v_amount, v_balance_after, v_hash, v_previous
     from ledger.entries as e
     where e.id = new.last_entry_id;
 
     if v_wallet_id is distinct from new.id
         or v_balance_after <> new.balance
         or v_amount::numeric <> new.balance::numeric - old.balance::numeric
+        or v_hash is distinct from new.head
         or v_previous is distinct from old.last_entry_id then
         raise exception using
             errcode = 'PW061',
@@ -100,10 +132,13 @@ before update on ledger.wallets
 for each row execute function wallet_internal.tg_wallets__balance_from_entries();
 
 -- Invariant 2, checked at commit of each new transaction: it has exactly two
--- entries, one
--- debit and one credit of its amount, in wallets of its asset: the user's
--- wallet and, for a topup or bonus, a treasury slot (debited), for a spend, a
--- revenue slot (credited). And every entry has been applied to its wallet.
+-- entries, one debit and one credit of its amount, in wallets of its asset:
+-- the user's wallet and, for a topup or bonus, a treasury slot (debited), for
+-- a spend, a revenue slot (credited). And every entry has been applied to its
+-- wallet. And it was written by wallet_internal.write_posting, which marks its
+-- transaction (pgwallet.posting): a transaction, entries and balances written
+-- by hand are refused even when they add up. (The owner can set the mark too;
+-- then the published chain heads are what shows it, see 62_chain.sql.)
 create function wallet_internal.check_transaction(transaction_id uuid)
 returns void
 language plpgsql
@@ -138,6 +173,12 @@ begin
             message = format('transaction %s does not balance', transaction_id),
             detail = 'A transaction needs one debit and one credit of its amount, between the user''s '
                 'wallet and a system wallet of its asset, both applied to their balances.';
+    end if;
+    if pg_catalog.current_setting('pgwallet.posting', true) is distinct from 'on' then
+        raise exception using
+            errcode = 'PW062',
+            message = format('transaction %s was not written by a posting function', transaction_id),
+            hint = 'Post with wallet.topup, wallet.bonus or wallet.spend.';
     end if;
 end;
 $$;

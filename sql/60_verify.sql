@@ -1,4 +1,89 @@
--- wallet.verify(): the proof that the balances are a cache of the ledger.
+-- wallet.verify(): the proof that the balances are a cache of the ledger, that
+-- the ledger is what the postings wrote (each transaction against its
+-- entries, each stored receipt against its transaction, each wallet's hash
+-- chain), and that its guards stand as sql/ installed them. Nothing inside
+-- PostgreSQL stops the owner or a superuser; this makes what they did show.
+
+-- The guard triggers, as pg_get_triggerdef shows them when sql/ made them.
+create function wallet_internal.guard_triggers()
+returns table (table_name text, trigger_name text, definition text)
+language sql
+immutable
+set search_path = ''
+as $$
+    select g.table_name, g.trigger_name, format('CREATE %sTRIGGER %s %s ON ledger.%s %sFOR EACH %s EXECUTE FUNCTION wallet_internal.%s()',
+        case when g.trigger_name = '_300_balanced' then 'CONSTRAINT ' else '' end,
+        g.trigger_name, g.events, g.table_name,
+        case when g.trigger_name = '_300_balanced' then 'DEFERRABLE INITIALLY DEFERRED ' else '' end,
+        g.level, g.function_name)
+    from (
+        values
+            ('transactions', '_100_append_only', 'BEFORE DELETE OR UPDATE', 'ROW', 'tg_ledger__append_only'),
+            ('transactions', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
+            ('transactions', '_300_balanced', 'AFTER INSERT', 'ROW', 'tg_transactions__balanced'),
+            ('entries', '_100_append_only', 'BEFORE DELETE OR UPDATE', 'ROW', 'tg_ledger__append_only'),
+            ('entries', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
+            ('wallets', '_100_append_only', 'BEFORE DELETE', 'ROW', 'tg_ledger__append_only'),
+            ('wallets', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
+            ('wallets', '_200_balance_from_entries', 'BEFORE UPDATE', 'ROW', 'tg_wallets__balance_from_entries'),
+            ('idempotency_keys', '_100_expired_only', 'BEFORE DELETE OR UPDATE', 'ROW',
+                'tg_idempotency_keys__expired_only'),
+            ('idempotency_keys', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT',
+                'tg_ledger__append_only')
+    ) as g (table_name, trigger_name, events, level, function_name);
+$$;
+
+-- The digest of each function of pgwallet's schemas as it is now; sql/99_seal.sql
+-- stores the same at install time in ledger.installed_functions.
+create function wallet_internal.function_digests()
+returns table (signature text, digest bytea)
+language sql
+stable
+set search_path = ''
+as $$
+    select p.oid::pg_catalog.regprocedure::text,
+        pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.pg_get_functiondef(p.oid), 'UTF8'))
+    from pg_catalog.pg_proc as p
+    where p.pronamespace in (
+        'wallet'::pg_catalog.regnamespace, 'wallet_internal'::pg_catalog.regnamespace,
+        'ledger'::pg_catalog.regnamespace
+    )
+        and p.prokind = 'f';
+$$;
+
+-- Each entry's hash chains it to the previous entry of its wallet over its
+-- own and its transaction's content: a changed entry or transaction breaks its
+-- own link, a changed hash the next one, and each wallet's head (checked by
+-- verify's balances_match_entries) anchors the last. Shared by verify() and
+-- verify_against().
+create function wallet_internal.check_hash_chains()
+returns wallet.check_result
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        'hash_chains_intact',
+        count(*) = 0,
+        case when count(*) = 0 then 'every entry''s hash chains it to its wallet''s previous entry'
+        else format('%s entries break their wallet''s hash chain, e.g. %s', count(*),
+            string_agg(r.id::text, ', ' order by r.id) filter (where r.n <= 5)) end
+    from (
+        select c.id, row_number() over (order by c.id) as n
+        from (
+            select
+                e.id,
+                e.hash,
+                ledger.entry_hash(
+                    lag(e.hash) over (partition by e.wallet_id order by e.id),
+                    e.wallet_id, e.amount, e.balance_after, ledger.transaction_content(t)
+                ) as expected
+            from ledger.entries as e
+            join ledger.transactions as t on t.id = e.transaction_id
+        ) as c
+        where c.hash is distinct from c.expected
+    ) as r;
+$$;
 
 create function wallet.verify()
 returns setof wallet.check_result
@@ -41,7 +126,34 @@ begin
         case when v_bad = 0 then 'per asset, the balances of all wallets sum to 0'
         else format('sums are not 0: %s', v_sample) end);
 
-    -- Invariant 3a: each balance equals the sum of its entries.
+    -- Invariant 2c: each transaction moved its amount between the wallets its
+    -- kind names: a topup or bonus from a treasury slot of its asset to its
+    -- user's wallet, a spend from its user's wallet to a revenue slot. A
+    -- rewritten kind, user, asset or amount shows here.
+    select count(*), string_agg(t.id::text, ', ') filter (where t.n <= 5)
+    into v_bad, v_sample
+    from (
+        select t.id, row_number() over (order by t.seq) as n
+        from ledger.transactions as t
+        join ledger.entries as e on e.transaction_id = t.id
+        join ledger.wallets as w on w.id = e.wallet_id
+        group by t.id
+        having not bool_and(
+            w.asset = t.asset
+            and abs(e.amount) = t.amount
+            and case
+                when (e.amount > 0) = (t.kind in ('topup', 'bonus'))
+                    then w.holder = 'user' and w.user_id = t.user_id
+                else w.holder = case t.kind when 'spend' then 'revenue' else 'treasury' end
+            end
+        )
+    ) as t;
+    return next ('transactions_match_entries'::text, v_bad = 0,
+        case when v_bad = 0 then 'every transaction moved its amount between the wallets its kind names'
+        else format('%s transactions differ from their entries, e.g. %s', v_bad, v_sample) end);
+
+    -- Invariant 3a: each balance equals the sum of its entries, and each
+    -- wallet's head is its last entry's hash.
     select count(*), string_agg(format('wallet %s: balance %s, entries %s', b.id, b.balance, b.total), '; ')
         filter (where b.n <= 5)
     into v_bad, v_sample
@@ -52,6 +164,7 @@ begin
         group by w.id
         having w.balance <> coalesce(sum(e.amount), 0)
             or w.last_entry_id is distinct from max(e.id)
+            or w.head is distinct from (select l.hash from ledger.entries as l where l.id = max(e.id))
     ) as b;
     return next ('balances_match_entries'::text, v_bad = 0,
         case when v_bad = 0 then 'every balance equals the sum of its entries'
@@ -73,40 +186,109 @@ begin
         case when v_bad = 0 then 'every entry records the balance it left behind'
         else format('%s entries record a wrong balance_after, e.g. %s', v_bad, v_sample) end);
 
+    return next wallet_internal.check_hash_chains();
+
+    -- Each stored receipt is its transaction's: a replay answers the truth,
+    -- and each key names the transaction it produced (in its caller's namespace).
+    select count(*), string_agg(format('%L', c.key), ', ') filter (where c.n <= 5)
+    into v_bad, v_sample
+    from (
+        select k.key, row_number() over (order by k.key) as n
+        from ledger.idempotency_keys as k
+        left join ledger.transactions as t on t.id = k.transaction_id
+        left join lateral (
+            select e.balance_after, e.hash
+            from ledger.entries as e
+            join ledger.wallets as w on w.id = e.wallet_id
+            where e.transaction_id = t.id and w.holder = 'user'
+        ) as u on true
+        where not coalesce(
+            t.idempotency_key = k.key
+            and k.namespace = wallet_internal.key_namespace(t.client_id)
+            and (k.receipt ->> 'transaction_id')::uuid = t.id
+            and k.receipt ->> 'kind' = t.kind
+            and (k.receipt ->> 'user_id')::uuid = t.user_id
+            and k.receipt ->> 'asset' = t.asset
+            and (k.receipt ->> 'amount')::bigint = t.amount
+            and (k.receipt ->> 'balance')::bigint = u.balance_after
+            and (k.receipt ->> 'created_at')::timestamptz = t.created_at
+            and (k.receipt ->> 'hash' is null or decode(substr(k.receipt ->> 'hash', 3), 'hex') = u.hash),
+            false
+        )
+    ) as c;
+    return next ('receipts_match_ledger'::text, v_bad = 0,
+        case when v_bad = 0 then 'every stored receipt is its transaction''s'
+        else format('%s idempotency keys differ from the ledger, e.g. %s', v_bad, v_sample) end);
+
+    -- ... and no key was deleted before it expired (which would let its retry
+    -- post twice): each transaction younger than the retention keeps its key.
+    -- (Just after a DBA lengthens the retention, keys purged under the shorter
+    -- one show here until they would have expired.)
+    select count(*), string_agg(t.id::text, ', ') filter (where t.n <= 5)
+    into v_bad, v_sample
+    from (
+        select t.id, row_number() over (order by t.seq) as n
+        from ledger.transactions as t
+        cross join ledger.config as c
+        where t.created_at > now() - c.idempotency_retention
+            and not exists (
+                select
+                from ledger.idempotency_keys as k
+                where k.namespace = wallet_internal.key_namespace(t.client_id)
+                    and k.key = t.idempotency_key
+                    and k.transaction_id = t.id
+            )
+    ) as t;
+    return next ('keys_kept'::text, v_bad = 0,
+        case when v_bad = 0 then 'every transaction within the retention keeps its idempotency key'
+        else format('%s transactions lost their idempotency key before it expired, e.g. %s', v_bad, v_sample)
+        end);
+
     -- Invariant 1: no user wallet is negative (also a CHECK; verified anyway).
     select count(*) into v_bad from ledger.wallets as w where w.holder = 'user' and w.balance < 0;
     return next ('user_balances_not_negative'::text, v_bad = 0,
         format('%s negative user wallets', v_bad));
 
-    -- Invariant 4: the guard triggers are installed and enabled.
+    -- Invariant 4: the guard triggers stand as sql/ made them: present,
+    -- enabled in origin mode (not only for replicas, nor always, nor off),
+    -- unconditional, on the same events, calling the same functions.
     select count(*), string_agg(format('%s on ledger.%s', g.trigger_name, g.table_name), ', ')
     into v_bad, v_sample
-    from (
-        values
-            ('transactions', '_100_append_only'),
-            ('transactions', '_110_append_only_truncate'),
-            ('entries', '_100_append_only'),
-            ('entries', '_110_append_only_truncate'),
-            ('wallets', '_100_append_only'),
-            ('wallets', '_110_append_only_truncate'),
-            ('wallets', '_200_balance_from_entries')
-    ) as g (table_name, trigger_name)
+    from wallet_internal.guard_triggers() as g
     where not exists (
         select
         from pg_catalog.pg_trigger as tg
         where tg.tgrelid = pg_catalog.to_regclass('ledger.' || g.table_name)
             and tg.tgname = g.trigger_name
-            and tg.tgenabled <> 'D'
+            and tg.tgenabled = 'O'
+            and pg_catalog.pg_get_triggerdef(tg.oid) = g.definition
     );
     return next ('append_only_enforced'::text, v_bad = 0,
-        case when v_bad = 0 then 'the append-only and balance guards are enabled on the ledger tables'
-        else format('missing or disabled: %s', v_sample) end);
+        case when v_bad = 0 then 'the append-only and balance guards stand on the ledger tables as installed'
+        else format('missing, disabled, re-moded or changed: %s', v_sample) end);
+
+    -- ... and every function (theirs and the API's) is the one `pgwallet
+    -- migrate` installed: a replaced body is named here.
+    select count(*), string_agg(f.signature, ', ') filter (where f.n <= 5)
+    into v_bad, v_sample
+    from (
+        select coalesce(now_.signature, then_.signature) as signature,
+            row_number() over (order by coalesce(now_.signature, then_.signature)) as n
+        from wallet_internal.function_digests() as now_
+        full join ledger.installed_functions as then_ on then_.signature = now_.signature
+        where now_.digest is distinct from then_.digest
+    ) as f;
+    return next ('functions_as_installed'::text, v_bad = 0,
+        case when v_bad = 0 then 'every function is the one pgwallet migrate installed'
+        else format('%s functions differ from what pgwallet migrate installed: %s', v_bad, v_sample) end);
 end;
 $$;
 
 comment on function wallet.verify() is
 $$Check the ledger's invariants over the whole database; one row per check.
 
-transactions_balance and assets_sum_to_zero (invariant 2), balances_match_entries and
-entries_record_balance_after (3), user_balances_not_negative (1), append_only_enforced (4).
+transactions_balance, assets_sum_to_zero and transactions_match_entries (invariant 2),
+balances_match_entries and entries_record_balance_after (3), hash_chains_intact,
+receipts_match_ledger and keys_kept (what the postings wrote), user_balances_not_negative (1),
+append_only_enforced and functions_as_installed (4: the guards and functions as installed).
 Reads every entry: run it off-peak on a large ledger.$$;

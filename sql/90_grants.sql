@@ -66,6 +66,8 @@ begin
             wallet.list_assets(),
             wallet.get_asset(text),
             wallet.verify(),
+            wallet.chain_head(),
+            wallet.verify_against(wallet.chain_head),
             wallet.error_codes()
         to wallet_reader;
     end if;

@@ -92,3 +92,18 @@ def transactions_with_key(conn: Conn, idempotency_key: str) -> int:
 def verify(conn: Conn) -> dict[str, bool]:
     """wallet.verify() as {check_name: ok}."""
     return {r["check_name"]: r["ok"] for r in conn.execute("select * from wallet.verify()")}
+
+
+def expire_keys(conn: Conn, idempotency_key: str | None = None) -> None:
+    """Move one key (or every key) past its retention, as time would.
+
+    The key table lets nothing but time expire a key (its guard refuses the
+    update), so the test steps around the guard as only a superuser can.
+    """
+    with conn.transaction():
+        conn.execute("set local session_replication_role = replica")
+        conn.execute(
+            "update ledger.idempotency_keys set expires_at = now() - interval '1 second'"
+            " where %(key)s::text is null or key = %(key)s",
+            {"key": idempotency_key},
+        )

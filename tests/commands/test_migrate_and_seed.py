@@ -11,7 +11,7 @@ from pgwallet.db import target
 from pgwallet.db.migrate import migrate, sql_checksum, yoyo_uri
 from pgwallet.db.seed import USERS, seed
 from pgwallet.db.sources import MIGRATIONS_DIR
-from tests.support import Conn, balance
+from tests.support import Conn, balance, expire_keys
 
 ALL_MIGRATIONS = sorted(
     p.stem for p in MIGRATIONS_DIR.glob("*.sql") if not p.stem.endswith(".rollback")
@@ -100,7 +100,8 @@ def test_migrating_a_database_with_older_functions_recreates_them(db_url: str) -
 
 def test_seeding_twice_changes_nothing_even_after_keys_expire(conn: Conn, db_url: str) -> None:
     assert seed(db_url) == 6
-    conn.execute("delete from ledger.idempotency_keys")  # as if the retention had passed
+    expire_keys(conn)  # as if the retention had passed
+    conn.execute("select wallet.purge_idempotency_keys()")
 
     assert seed(db_url) == 0
     for user in USERS:

@@ -12,6 +12,8 @@ What varies from run to run is normalised, in the output and in the .out files a
 * uuids the database generated become `<uuid 1>`, `<uuid 2>`... in order of first
   appearance (so a replayed receipt visibly carries the same transaction); the fixed ids
   that the example itself names are kept;
+* entry hashes (a sha256 that covers a uuid and a time) become `<hash 1>`...,
+  likewise, so a replayed receipt shows the same hash;
 * timestamps become `<timestamp>`;
 * `entry_id` and `seq` columns are renumbered 1, 2... keeping their order (their values
   depend on what the database saw before; keyset paging needs only their order);
@@ -55,6 +57,8 @@ UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 TIMESTAMP = re.compile(
     r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:[+-]\d\d(?::\d\d){0,2})?(?![\d:.])"
 )
+# A sha256 as psql prints a bytea: an entry's place in its wallet's hash chain.
+HASH = re.compile(r"\\x[0-9a-f]{64}")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 RULE = re.compile(r"-+(?:\+-+)*")
 FOOTER = re.compile(r"\(\d+ rows?\)")
@@ -211,10 +215,14 @@ def normalise(output: str, script: str) -> str:
     for found in UUID.findall(output):
         if found not in fixed and found not in placeholders:
             placeholders[found] = f"<uuid {len(placeholders) + 1}>"
+    hashes: dict[str, str] = {}
+    for found in HASH.findall(output):
+        hashes.setdefault(found, f"<hash {len(hashes) + 1}>")
     ranks = _renumbering([block for block in blocks if isinstance(block, Table)])
 
     def text(value: str) -> str:
         value = UUID.sub(lambda match: placeholders.get(match[0], match[0]), value)
+        value = HASH.sub(lambda match: hashes[match[0]], value)
         return TIMESTAMP.sub("<timestamp>", value)
 
     def cell(column: str, value: str) -> str:

@@ -1,5 +1,6 @@
 """Every route of the contract answers with the contract's shape (happy paths)."""
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -105,7 +106,9 @@ def test_postings_answer_201_with_the_receipt(client: Client, user: uuid.UUID, a
             "amount",
             "balance",
             "created_at",
+            "hash",
         }
+        assert re.fullmatch("[0-9a-f]{64}", receipt["hash"])
         assert receipt["kind"] == kind
         assert receipt["amount"] == str(amount)
         assert receipt["balance"] == expected_balances[kind]

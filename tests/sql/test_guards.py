@@ -126,10 +126,15 @@ def test_verify_passes_on_a_posted_ledger(conn: Conn, user: uuid.UUID, asset: st
     assert set(checks) == {
         "transactions_balance",
         "assets_sum_to_zero",
+        "transactions_match_entries",
         "balances_match_entries",
         "entries_record_balance_after",
+        "hash_chains_intact",
+        "receipts_match_ledger",
+        "keys_kept",
         "user_balances_not_negative",
         "append_only_enforced",
+        "functions_as_installed",
     }
     assert all(checks.values())
 
@@ -168,8 +173,8 @@ def test_no_entry_can_join_a_committed_transaction(conn: Conn, user: uuid.UUID, 
 
     with raises_sqlstate("23505") as error:
         conn.execute(
-            "insert into ledger.entries (transaction_id, wallet_id, amount, balance_after) "
-            "values (%s, %s, 5, 15)",
+            "insert into ledger.entries (transaction_id, wallet_id, amount, balance_after, hash) "
+            "values (%s, %s, 5, 15, '\\x00')",
             [receipt["transaction_id"], wallet["id"]],
         )
     assert "entries_one_debit_one_credit" in str(error.value)

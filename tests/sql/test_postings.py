@@ -9,6 +9,7 @@ import pytest
 from tests.support import (
     Conn,
     balance,
+    expire_keys,
     key,
     post,
     raises_sqlstate,
@@ -228,27 +229,42 @@ def test_a_refused_posting_leaves_its_key_free(conn: Conn, user: uuid.UUID, asse
     assert (receipt["replayed"], receipt["balance"]) == (False, 0)
 
 
-def expire(conn: Conn, idempotency_key: str) -> None:
-    """Move a key past its retention."""
-    conn.execute(
-        "update ledger.idempotency_keys set expires_at = now() - interval '1 second' "
-        "where key = %s",
-        [idempotency_key],
-    )
-
-
 def test_an_expired_key_may_be_reused_and_is_purged(
     conn: Conn, user: uuid.UUID, asset: str
 ) -> None:
     k = key()
     post(conn, "topup", user, asset, 1, idempotency_key=k)
-    expire(conn, k)
+    expire_keys(conn, k)
 
     reused = post(conn, "topup", user, asset, 2, idempotency_key=k)
 
     assert (reused["replayed"], reused["balance"]) == (False, 3)
-    expire(conn, k)
+    expire_keys(conn, k)
     purged = conn.execute("select wallet.purge_idempotency_keys() as n").fetchone()
     assert purged is not None
     assert purged["n"] >= 1
     assert conn.execute("select from ledger.idempotency_keys where key = %s", [k]).rowcount == 0
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_a_posting_outside_read_committed_is_refused(
+    conn: Conn, user: uuid.UUID, asset: str, isolation: str
+) -> None:
+    with raises_sqlstate("PW004") as error, conn.transaction():
+        conn.execute(f"set transaction isolation level {isolation}")
+        post(conn, "topup", user, asset, 5)
+    assert "READ COMMITTED" in str(error.value)
+    assert balance(conn, user, asset) == 0
+
+
+def test_set_constraints_all_immediate_does_not_fail_a_valid_posting(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
+    with conn.transaction():
+        conn.execute("set constraints all immediate")
+        post(conn, "topup", user, asset, 5)
+        post(conn, "spend", user, asset, 2)
+    assert balance(conn, user, asset) == 3
+    checks = verify(conn)
+    # keys_kept aside: this module expires keys before their time (expire_keys).
+    assert all(ok for name, ok in checks.items() if name != "keys_kept"), checks

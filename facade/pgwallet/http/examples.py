@@ -20,7 +20,16 @@ AT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 USER = shapes.User(ALICE, "Alice", "alice@example.com", "active", AT)
 ASSET = shapes.Asset("gold_coins", "Gold Coins", "", "active")
-RECEIPT = shapes.Receipt(TRANSACTION, "spend", ALICE, "gold_coins", "50", "950", AT)
+RECEIPT = shapes.Receipt(
+    TRANSACTION,
+    "spend",
+    ALICE,
+    "gold_coins",
+    "50",
+    "950",
+    AT,
+    "5d1c7f0e9a2b4c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d",
+)
 POSTING = shapes.PostingRequest(ALICE, "gold_coins", "50", {"order": "A-1001"})
 NEW_USER = shapes.NewUser("Carol", "carol@example.com")
 TRANSACTION_WITH_ENTRIES = shapes.Transaction(

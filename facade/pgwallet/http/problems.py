@@ -87,6 +87,7 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW001": INVALID_REQUEST,  # invalid_amount
     "PW002": INVALID_REQUEST,  # invalid_argument
     "PW003": INVALID_REQUEST,  # invalid_idempotency_key
+    "PW004": INTERNAL_ERROR,  # read_committed_required: the facade's sessions are, so a bug
     "PW010": USER_NOT_FOUND,
     "PW011": ASSET_NOT_FOUND,
     "PW012": TRANSACTION_NOT_FOUND,

@@ -56,7 +56,9 @@ class NewUser(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Receipt(msgspec.Struct):
-    """The answer to a posting; `balance` is the user's right after it."""
+    """The answer to a posting; `balance` is the user's right after it, `hash` (hex) the
+    user's entry's place in its wallet's hash chain: keep it to prove the posting later
+    (null only on a replay of a posting made before the chain existed)."""
 
     transaction_id: UUID
     kind: Kind
@@ -65,6 +67,7 @@ class Receipt(msgspec.Struct):
     amount: str
     balance: str
     created_at: datetime
+    hash: str | None
 
 
 class User(msgspec.Struct):

@@ -71,7 +71,7 @@ async def check_posting(request: AnyRequest) -> None:
 def _posting_route(kind: Kind, summary: str, *errors: ProblemKind) -> HTTPRouteHandler:
     statement = sql.SQL(
         "select transaction_id, kind, user_id, asset, amount::text as amount,"
-        " balance::text as balance, created_at, replayed"
+        " balance::text as balance, created_at, replayed, encode(hash, 'hex') as hash"
         " from wallet.{}(user_id => %s, asset => %s, amount => %s,"
         " idempotency_key => %s, metadata => %s, client_id => %s)"
     ).format(sql.Identifier(kind))
