@@ -32,18 +32,59 @@ def test_busy_wallet_is_503_with_retry_after(
     assert response.headers["retry-after"] == "1"
 
 
-def test_lost_connections_are_503_then_the_pool_recovers(client: Client, conn: Conn) -> None:
+def _terminate_facade_sessions(conn: Conn, waiting_for: str | None = None) -> int:
+    """Kill the facade's server sessions on this database (those waiting on `waiting_for`,
+    a wait event type, if given), as a database restart or a failover would; how many."""
     terminated = conn.execute(
         "select count(pg_terminate_backend(pid)) as n from pg_stat_activity"
-        " where datname = current_database() and application_name = %s",
-        [APPLICATION_NAME],
+        " where datname = current_database() and application_name = %s"
+        " and (%s::text is null or wait_event_type = %s)",
+        [APPLICATION_NAME, waiting_for, waiting_for],
     ).fetchone()
     assert terminated is not None
-    assert terminated["n"] >= 1
-    response = client.get("/v1/assets")
-    assert_problem(response, 503, "unavailable")
-    assert response.headers["retry-after"] == "1"
+    return int(terminated["n"])
+
+
+def test_dead_pooled_connections_are_replaced_at_checkout(client: Client, conn: Conn) -> None:
+    # The pool checks each connection as it hands it out (a database restart
+    # leaves only dead ones): the request gets a fresh connection, not a 503.
     assert client.get("/v1/assets").status_code == 200
+    assert _terminate_facade_sessions(conn) >= 1
+    assert client.get("/v1/assets").status_code == 200
+
+
+def test_a_connection_lost_mid_request_is_503_then_the_pool_recovers(
+    token: str,
+    serve: Callable[[Settings], str],
+    db_url: str,
+    conn: Conn,
+    asset: str,
+    user_row_locked: uuid.UUID,
+) -> None:
+    # A posting waits on the locked user; its session dies under it.
+    url = serve(Settings(database_url=db_url, lock_timeout_ms=10_000))
+    answers: list[httpx.Response] = []
+    with httpx.Client(base_url=url, headers=bearer(token), timeout=20) as http:
+        waiting = threading.Thread(
+            target=lambda: answers.append(
+                http.post(
+                    "/v1/transactions/topup",
+                    json=posting(user_row_locked, asset, 1),
+                    headers={"Idempotency-Key": key()},
+                )
+            )
+        )
+        waiting.start()
+        try:
+            for _ in range(100):
+                if _terminate_facade_sessions(conn, waiting_for="Lock"):
+                    break
+                threading.Event().wait(0.05)
+        finally:
+            waiting.join()
+        assert_problem(answers[0], 503, "unavailable")
+        assert answers[0].headers["retry-after"] == "1"
+        assert http.get("/v1/assets").status_code == 200
 
 
 def test_exhausted_pool_is_503(

@@ -1,11 +1,41 @@
-"""The app's connection pool and the one way a handler runs a statement.
+"""The app's connection pools and the one way a handler runs a statement.
 
-The pool opens in the app's lifespan and fails the start when the database
-cannot be reached (psycopg's `open=False`, then `open(wait=True)`). Every
-pooled connection runs as `wallet_api` (EXECUTE on the API functions, nothing
-else), in UTC (so a replayed receipt prints its time as the first did), with
-a short lock_timeout so that waiting on a busy wallet or on a duplicate
-request becomes an answer (PW031/PW032) rather than a hung request.
+The pools open in the app's lifespan and fail the start when the database
+cannot be reached (psycopg's `open=False`, then `open(wait=True)`).
+
+**Nothing the facade relies on lives in the session.** Behind PgBouncer in
+transaction pooling mode, consecutive transactions of one pooled connection
+may run on different server sessions, so a `SET ROLE` or a `SET lock_timeout`
+made once per connection would leak to other clients and be missing on ours.
+Each statement therefore runs in a transaction of its own that first sets,
+transaction-locally, the role `wallet_api` (EXECUTE on the API functions,
+nothing else) and the lock and statement timeouts (so that waiting on a busy
+wallet or a duplicate request becomes an answer, PW031/PW032, not a hung
+request): `BEGIN ISOLATION LEVEL READ COMMITTED` (the posting functions assume
+it, so it is said rather than inherited), `set_config(..., true)`, the
+statement, `COMMIT`, sent as one pipeline, so one network round trip as
+before. This is PostgREST's way (it sets its role and settings the same way
+for the same reason). The alternatives: startup `options` are refused by
+PgBouncer 1.18 ("unsupported startup parameter"), and `ALTER ROLE ... SET`
+would move LOCK_TIMEOUT_MS and STATEMENT_TIMEOUT_MS out of the facade's
+settings into each deployment's DBA work. The added statement costs about
+0.1 ms of server time against a posting's 0.35 (docs/scaling.md).
+
+Two things stay per connection because they hold under a transaction pooler:
+the session time zone (UTC, so a replayed receipt prints its time as the first
+did), one of the parameters PgBouncer tracks per client and restores on
+whichever server session it hands over, and psycopg's own state (no
+server-side prepared statements, which PgBouncer 1.18 cannot carry between
+sessions; a posting is one call of a PL/pgSQL function, whose inner plans the
+server caches anyway).
+
+**Failover.** `DATABASE_URL` may name several hosts with
+`target_session_attrs=read-write`: libpq connects to whichever is the primary.
+A connection is checked when it leaves the pool, so one to a server that has
+gone away or that is a standby now is replaced rather than used; a statement
+that meets a lost connection or a read-only server (SQLSTATE 25006, a demoted
+primary) is answered 503, the connection dropped, and the pool connects again
+by itself.
 """
 
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -16,10 +46,11 @@ import psycopg
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, IsolationLevel, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from pgwallet.http.problems import UNAVAILABLE, ProblemError
 from pgwallet.http.settings import Settings
 
 API_ROLE = "wallet_api"
@@ -35,33 +66,67 @@ Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 # unexpected; should one surface, it is retried once, then answered 503.
 _RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
+# The first statement of every transaction: its role and timeouts, for this
+# transaction only (is_local = true), whatever server session runs it.
+_TRANSACTION_SETTINGS = (
+    "select set_config('role', %s, true),"
+    " set_config('lock_timeout', %s, true),"
+    " set_config('statement_timeout', %s, true)"
+)
 
-def _configurer(settings: Settings) -> Any:
-    async def configure(conn: AsyncConnection[DictRow]) -> None:
-        await conn.execute(sql.SQL("set role {}").format(sql.Identifier(API_ROLE)))
-        await conn.execute(
-            "select set_config('lock_timeout', %s, false),"
-            " set_config('statement_timeout', %s, false),"
-            " set_config('timezone', 'UTC', false)",
-            [f"{settings.lock_timeout_ms}ms", f"{settings.statement_timeout_ms}ms"],
-        )
+_READ_ONLY = "The database is read-only (a standby, or a primary being demoted); retry later."
 
-    return configure
+
+async def _configure(conn: AsyncConnection[DictRow]) -> None:
+    """Once per connection: what holds under a transaction pooler (see the module's doc)."""
+    await conn.set_isolation_level(IsolationLevel.READ_COMMITTED)  # psycopg's, sent with each BEGIN
+    await conn.execute("select set_config('timezone', 'UTC', false)")
+
+
+async def _check_writable(conn: AsyncConnection[DictRow]) -> None:
+    """The primary pool's check at checkout: alive, and not a hot standby.
+
+    A server reports `in_hot_standby` to its clients (PostgreSQL 14+), so a
+    connection to a server that has become a standby is refused without a
+    round trip more than the liveness check.
+    """
+    await AsyncConnectionPool.check_connection(conn)
+    if conn.info.parameter_status("in_hot_standby") == "on":
+        raise psycopg.OperationalError("the server is a hot standby")
 
 
 class Database:
-    """The pool, as handlers use it: one statement, one transaction, rows as dicts."""
+    """A pool, as handlers use it: one statement, one transaction, rows as dicts."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, settings: Settings) -> None:
         self.pool = pool
+        self._settings = [
+            API_ROLE,
+            f"{settings.lock_timeout_ms}ms",
+            f"{settings.statement_timeout_ms}ms",
+        ]
+
+    async def _transaction(
+        self, conn: AsyncConnection[DictRow], query: Query, params: Params
+    ) -> list[DictRow]:
+        """BEGIN, the settings, the statement, COMMIT: one pipeline, one round trip."""
+        async with conn.pipeline(), conn.transaction():
+            await conn.execute(_TRANSACTION_SETTINGS, self._settings)
+            cursor = await conn.execute(query, params)
+        return await cursor.fetchall()
 
     async def _run(self, query: Query, params: Params) -> list[DictRow]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(query, params)
-            return await cursor.fetchall()
+            try:
+                return await self._transaction(conn, query, params)
+            except psycopg.errors.ReadOnlySqlTransaction as error:
+                # A standby, or a primary demoted under us: drop the connection
+                # (the pool makes another, to the new primary) and answer 503.
+                await conn.close()
+                raise ProblemError(UNAVAILABLE, _READ_ONLY) from error
 
     async def rows(self, query: Query, params: Params = ()) -> list[DictRow]:
-        """All rows of one statement (autocommit: the statement is its transaction)."""
+        """All rows of one statement, in a transaction of its own."""
         try:
             return await self._run(query, params)
         except _RETRYABLE:
@@ -73,38 +138,59 @@ class Database:
         return only
 
     async def ping(self, timeout_seconds: float) -> None:
-        """A round trip to the database; raises psycopg.Error when it is unreachable."""
+        """A round trip to a writable database; raises psycopg.Error or a 503 problem if not."""
         async with self.pool.connection(timeout=timeout_seconds) as conn:
-            await conn.execute("select 1")
+            rows = await self._transaction(
+                conn, "select current_setting('transaction_read_only') as read_only", ()
+            )
+        if rows[0]["read_only"] == "on":
+            raise ProblemError(UNAVAILABLE, _READ_ONLY)
 
 
-async def check_connection(settings: Settings) -> None:
+async def check_connection(settings: Settings, url: str) -> None:
     """Connect once, as the pool will: a bad DSN or a missing role fails here, clearly."""
     conn = await AsyncConnection.connect(
-        settings.database_url, connect_timeout=max(1, int(settings.pool_timeout_seconds))
+        url,
+        connect_timeout=max(1, int(settings.pool_timeout_seconds)),
+        row_factory=dict_row,
+        autocommit=True,
+        prepare_threshold=None,
     )
     async with conn:
-        await _configurer(settings)(conn)
+        await _configure(conn)
+        await conn.execute(_TRANSACTION_SETTINGS, [API_ROLE, "1s", "1s"])
+
+
+async def _open_pool(settings: Settings, url: str, name: str, *, primary: bool) -> Pool:
+    """A pool of `url`, open and filled to its minimum (or the start fails)."""
+    await check_connection(settings, url)
+    pool: Pool = AsyncConnectionPool(
+        url,
+        connection_class=AsyncConnection[DictRow],
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "application_name": APPLICATION_NAME,
+            "prepare_threshold": None,
+        },
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout_seconds,
+        configure=_configure,
+        check=_check_writable if primary else AsyncConnectionPool.check_connection,
+        name=name,
+        open=False,
+    )
+    await pool.open(wait=True, timeout=settings.pool_timeout_seconds)
+    return pool
 
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     """Open the pool for the app's life; close it (after in-flight requests) at shutdown."""
     settings: Settings = app.state.settings
-    await check_connection(settings)
-    pool: Pool = AsyncConnectionPool(
-        settings.database_url,
-        connection_class=AsyncConnection[DictRow],
-        kwargs={"autocommit": True, "row_factory": dict_row, "application_name": APPLICATION_NAME},
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
-        timeout=settings.pool_timeout_seconds,
-        configure=_configurer(settings),
-        name="pgwallet",
-        open=False,
-    )
-    await pool.open(wait=True, timeout=settings.pool_timeout_seconds)
-    app.state.database = Database(pool)
+    pool = await _open_pool(settings, settings.database_url, "pgwallet", primary=True)
+    app.state.database = Database(pool, settings)
     try:
         yield
     finally:
