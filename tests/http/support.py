@@ -8,7 +8,8 @@ import httpx
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.support import key
+from pgwallet.http.database import APPLICATION_NAME
+from tests.support import Conn, key
 
 Client = TestClient[Litestar]
 
@@ -76,3 +77,16 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert problem["title"]
     assert problem["detail"]
     return problem
+
+
+def terminate_facade_sessions(conn: Conn, waiting_for: str | None = None) -> int:
+    """Kill the facade's server sessions on this database (those waiting on `waiting_for`,
+    a wait event type, if given), as a database restart or a failover would; how many."""
+    terminated = conn.execute(
+        "select count(pg_terminate_backend(pid)) as n from pg_stat_activity"
+        " where datname = current_database() and application_name = %s"
+        " and (%s::text is null or wait_event_type = %s)",
+        [APPLICATION_NAME, waiting_for, waiting_for],
+    ).fetchone()
+    assert terminated is not None
+    return int(terminated["n"])

@@ -8,10 +8,16 @@ import httpx
 import psycopg
 import pytest
 
-from pgwallet.http.database import APPLICATION_NAME
 from pgwallet.http.problems import UNAVAILABLE, from_database_error
 from pgwallet.http.settings import Settings
-from tests.http.support import Client, assert_problem, bearer, post, posting
+from tests.http.support import (
+    Client,
+    assert_problem,
+    bearer,
+    post,
+    posting,
+    terminate_facade_sessions,
+)
 from tests.support import Conn, key
 
 
@@ -32,24 +38,11 @@ def test_busy_wallet_is_503_with_retry_after(
     assert response.headers["retry-after"] == "1"
 
 
-def _terminate_facade_sessions(conn: Conn, waiting_for: str | None = None) -> int:
-    """Kill the facade's server sessions on this database (those waiting on `waiting_for`,
-    a wait event type, if given), as a database restart or a failover would; how many."""
-    terminated = conn.execute(
-        "select count(pg_terminate_backend(pid)) as n from pg_stat_activity"
-        " where datname = current_database() and application_name = %s"
-        " and (%s::text is null or wait_event_type = %s)",
-        [APPLICATION_NAME, waiting_for, waiting_for],
-    ).fetchone()
-    assert terminated is not None
-    return int(terminated["n"])
-
-
 def test_dead_pooled_connections_are_replaced_at_checkout(client: Client, conn: Conn) -> None:
     # The pool checks each connection as it hands it out (a database restart
     # leaves only dead ones): the request gets a fresh connection, not a 503.
     assert client.get("/v1/assets").status_code == 200
-    assert _terminate_facade_sessions(conn) >= 1
+    assert terminate_facade_sessions(conn) >= 1
     assert client.get("/v1/assets").status_code == 200
 
 
@@ -77,7 +70,7 @@ def test_a_connection_lost_mid_request_is_503_then_the_pool_recovers(
         waiting.start()
         try:
             for _ in range(100):
-                if _terminate_facade_sessions(conn, waiting_for="Lock"):
+                if terminate_facade_sessions(conn, waiting_for="Lock"):
                     break
                 threading.Event().wait(0.05)
         finally:

@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
 from pgwallet.http import access_log, auth, gate, openapi
-from pgwallet.http.database import lifespan, provide_database
+from pgwallet.http.database import lifespan, provide_database, provide_read_database
 from pgwallet.http.problems import exception_handlers
 from pgwallet.http.routes import ROUTES
 from pgwallet.http.settings import Settings
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=ROUTES,
         dependencies={
             "db": Provide(provide_database, sync_to_thread=False),
+            "read_db": Provide(provide_read_database, sync_to_thread=False),
             "client": Provide(auth.provide_client, sync_to_thread=False),
         },
         guards=[auth.authorize],

@@ -143,8 +143,9 @@ class Database:
             rows = await self._transaction(
                 conn, "select current_setting('transaction_read_only') as read_only", ()
             )
-        if rows[0]["read_only"] == "on":
-            raise ProblemError(UNAVAILABLE, _READ_ONLY)
+            if rows[0]["read_only"] == "on":
+                await conn.close()  # useless for postings: the pool makes another
+                raise ProblemError(UNAVAILABLE, _READ_ONLY)
 
 
 async def check_connection(settings: Settings, url: str) -> None:
@@ -187,21 +188,43 @@ async def _open_pool(settings: Settings, url: str, name: str, *, primary: bool) 
 
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Open the pool for the app's life; close it (after in-flight requests) at shutdown."""
+    """Open the pools for the app's life; close them (after in-flight requests) at shutdown.
+
+    The primary pool serves postings, the token lookup and every read that
+    must see its own writes; the read pool (DATABASE_READ_URL, a replica)
+    serves the reads that may be a little stale, and is the primary pool
+    when no read URL is set.
+    """
     settings: Settings = app.state.settings
     pool = await _open_pool(settings, settings.database_url, "pgwallet", primary=True)
-    app.state.database = Database(pool, settings)
+    pools = [pool]
+    app.state.database = app.state.read_database = Database(pool, settings)
     try:
+        if settings.database_read_url:
+            read_pool = await _open_pool(
+                settings, settings.database_read_url, "pgwallet-read", primary=False
+            )
+            pools.append(read_pool)
+            app.state.read_database = Database(read_pool, settings)
         yield
     finally:
-        await pool.close()
+        for each in pools:
+            await each.close()
 
 
 def provide_database(state: State) -> Database:
-    """The `db` dependency of the handlers."""
+    """The `db` dependency of the handlers: the primary."""
     database: Database = state.database
     return database
 
 
-# How a handler asks for the database: `db: Db`.
+def provide_read_database(state: State) -> Database:
+    """The `read_db` dependency of the reads that may be a little stale: the replica, if any."""
+    database: Database = state.read_database
+    return database
+
+
+# How a handler asks for the database: `db: Db` (the primary), `read_db: ReadDb`
+# (a replica when DATABASE_READ_URL is set: lists, history, balances for display).
 Db = NamedDependency[Database]
+ReadDb = NamedDependency[Database]

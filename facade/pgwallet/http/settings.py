@@ -33,6 +33,9 @@ class Settings:
     """What the app needs to run; `Settings.from_env()` documents the variables."""
 
     database_url: str
+    # A replica for the reads that may be a little stale (lists, history,
+    # balances for display); None: every read goes to DATABASE_URL.
+    database_read_url: str | None = None
     pool_min_size: int = 1
     pool_max_size: int = 10
     # How long a request waits for a free pooled connection before it is 503.
@@ -52,8 +55,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        """Read DATABASE_URL, POOL_MIN_SIZE, POOL_MAX_SIZE, POOL_TIMEOUT_SECONDS,
-        LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, RETRY_AFTER_SECONDS, LOG_LEVEL,
+        """Read DATABASE_URL, DATABASE_READ_URL, POOL_MIN_SIZE, POOL_MAX_SIZE,
+        POOL_TIMEOUT_SECONDS, LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, RETRY_AFTER_SECONDS, LOG_LEVEL,
         ALLOWED_HOSTS (comma-separated) and AUTH_CACHE_SECONDS (0 to 5)."""
         database_url = environ.get("DATABASE_URL")
         if not database_url:
@@ -79,6 +82,7 @@ class Settings:
             )
         return cls(
             database_url=database_url,
+            database_read_url=environ.get("DATABASE_READ_URL") or None,
             pool_min_size=pool_min_size,
             pool_max_size=pool_max_size,
             pool_timeout_seconds=_number(

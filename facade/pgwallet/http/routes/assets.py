@@ -3,16 +3,16 @@
 import msgspec
 from litestar import get
 
-from pgwallet.http.database import Db
+from pgwallet.http.database import ReadDb
 from pgwallet.http.examples import ASSET
 from pgwallet.http.openapi import guarded
 from pgwallet.http.shapes import Asset, AssetList
 
 
 @get("/v1/assets", **guarded("read", 200, AssetList([ASSET])))
-async def list_assets(db: Db) -> AssetList:
+async def list_assets(read_db: ReadDb) -> AssetList:
     """Every asset, by code."""
-    rows = await db.rows("select code, name, description, status from wallet.list_assets()")
+    rows = await read_db.rows("select code, name, description, status from wallet.list_assets()")
     return AssetList(msgspec.convert(rows, list[Asset]))
 
 

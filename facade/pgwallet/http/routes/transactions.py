@@ -7,7 +7,7 @@ from litestar import get
 from litestar.params import FromPath, QueryParameter
 
 from pgwallet.http import examples
-from pgwallet.http.database import Db
+from pgwallet.http.database import Db, ReadDb
 from pgwallet.http.openapi import guarded
 from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
@@ -83,7 +83,7 @@ async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction
     ),
 )
 async def list_transactions(
-    db: Db,
+    read_db: ReadDb,
     user_id: Annotated[UUID | None, QueryParameter(description="Only this user's.")] = None,
     asset: AssetFilter = None,
     kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
@@ -91,7 +91,7 @@ async def list_transactions(
     cursor: Cursor = None,
 ) -> TransactionPage:
     """Transactions, newest first, optionally of one user, asset and kind."""
-    lines = await db.rows(
+    lines = await read_db.rows(
         _LINES + " from wallet.list_transactions(%s, %s, %s, %s, %s)",
         [user_id, asset, kind, int(limit), read_cursor(cursor, "transaction", bigint)],
     )

@@ -8,7 +8,7 @@ from litestar import get, post
 from litestar.params import Body, FromPath, QueryParameter
 
 from pgwallet.http import examples
-from pgwallet.http.database import Db
+from pgwallet.http.database import Db, ReadDb
 from pgwallet.http.openapi import guarded
 from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
 from pgwallet.http.problems import (
@@ -45,10 +45,10 @@ Search = Annotated[
     ),
 )
 async def list_users(
-    db: Db, q: Search = None, limit: Limit = "50", cursor: Cursor = None
+    read_db: ReadDb, q: Search = None, limit: Limit = "50", cursor: Cursor = None
 ) -> UserPage:
     """Users in order of creation, optionally those whose name or email contains `q`."""
-    rows = await db.rows(
+    rows = await read_db.rows(
         "select id, name, email, status, created_at from wallet.list_users(%s, %s, %s)",
         [q, int(limit), read_cursor(cursor, "user", UUID)],
     )
@@ -95,9 +95,9 @@ async def _user(db: Db, user_id: UUID) -> User:
         USER_NOT_FOUND,
     ),
 )
-async def get_balances(db: Db, user_id: FromPath[UUID]) -> Balances:
+async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
     """A user's balances: every active asset (0 where they hold none) and every other they hold."""
-    rows = await db.rows(
+    rows = await read_db.rows(
         "select asset, balance::text as balance from wallet.balances(%s)", [user_id]
     )
     return Balances(user_id, msgspec.convert(rows, list[Balance]))
@@ -114,9 +114,11 @@ async def get_balances(db: Db, user_id: FromPath[UUID]) -> Balances:
         ASSET_NOT_FOUND,
     ),
 )
-async def get_balance(db: Db, user_id: FromPath[UUID], asset: FromPath[str]) -> AssetBalance:
+async def get_balance(
+    read_db: ReadDb, user_id: FromPath[UUID], asset: FromPath[str]
+) -> AssetBalance:
     """A user's balance in one asset (0 when they hold none)."""
-    row = await db.row("select wallet.balance(%s, %s)::text as balance", [user_id, asset])
+    row = await read_db.row("select wallet.balance(%s, %s)::text as balance", [user_id, asset])
     return AssetBalance(user_id, asset, row["balance"])
 
 
@@ -132,14 +134,14 @@ async def get_balance(db: Db, user_id: FromPath[UUID], asset: FromPath[str]) -> 
     ),
 )
 async def get_history(
-    db: Db,
+    read_db: ReadDb,
     user_id: FromPath[UUID],
     asset: AssetFilter = None,
     limit: Limit = "50",
     cursor: Cursor = None,
 ) -> HistoryPage:
     """A user's entries, newest first, optionally in one asset."""
-    rows = await db.rows(
+    rows = await read_db.rows(
         "select entry_id, transaction_id, kind, asset, direction, amount::text as amount,"
         " balance_after::text as balance_after, created_at, metadata"
         " from wallet.history(%s, %s, %s, %s)",
