@@ -52,7 +52,28 @@ begin
 end;
 $$;
 
--- Metadata as it is stored: a JSON object, '{}' when none was given.
+-- How deep a JSON value nests (a scalar is 0, {} or [] 1).
+create function wallet_internal.json_depth(value jsonb)
+returns integer
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select case pg_catalog.jsonb_typeof(value)
+        when 'object' then 1 + coalesce((
+            select max(wallet_internal.json_depth(v)) from pg_catalog.jsonb_each(value) as e (k, v)
+        ), 0)
+        when 'array' then 1 + coalesce((
+            select max(wallet_internal.json_depth(v)) from pg_catalog.jsonb_array_elements(value) as e (v)
+        ), 0)
+        else 0
+    end;
+$$;
+
+-- Metadata as it is stored: a JSON object, '{}' when none was given, of at
+-- most 16 KiB and 32 levels. The bound keeps one page of history (500
+-- entries) small, and a deep value from exhausting a reader's stack.
 create function wallet_internal.checked_metadata(metadata jsonb)
 returns jsonb
 language plpgsql
@@ -60,12 +81,32 @@ immutable
 set search_path = ''
 as $$
 declare
+    c_max_bytes constant integer := 16384;
+    c_max_depth constant integer := 32;
     v_metadata constant jsonb := coalesce(metadata, '{}');
+    v_text text;
 begin
     if pg_catalog.jsonb_typeof(v_metadata) <> 'object' then
         raise exception using
             errcode = 'PW002',
             message = format('invalid metadata: it must be a JSON object, not %s', pg_catalog.jsonb_typeof(v_metadata));
+    end if;
+    if v_metadata = '{}' then
+        return v_metadata;
+    end if;
+    v_text := v_metadata::text;
+    if octet_length(v_text) > c_max_bytes then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid metadata: %s bytes, at most %s', octet_length(v_text), c_max_bytes);
+    end if;
+    -- Fewer brackets than the bound (in strings too) cannot nest deeper;
+    -- only then is the depth worth measuring.
+    if octet_length(v_text) - octet_length(replace(replace(v_text, '{', ''), '[', '')) > c_max_depth
+        and wallet_internal.json_depth(v_metadata) > c_max_depth then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid metadata: it nests deeper than %s levels', c_max_depth);
     end if;
     return v_metadata;
 end;
@@ -87,6 +128,19 @@ begin
 end;
 $$;
 
+-- Whether a text holds a control character (tab, newline...) or an invisible
+-- format character (zero-width spaces and joiners, bidi marks, soft hyphen,
+-- BOM), which would make two names or emails look alike and differ.
+create function wallet_internal.has_hidden_characters(value text)
+returns boolean
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select value ~ '[[:cntrl:]\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]';
+$$;
+
 -- A person's or an asset's name.
 create function wallet_internal.check_name(name text)
 returns void
@@ -95,26 +149,35 @@ immutable
 set search_path = ''
 as $$
 begin
-    if name is null or name <> btrim(name) or length(name) not between 1 and 200 then
+    if name is null or name <> btrim(name) or length(name) not between 1 and 200
+        or wallet_internal.has_hidden_characters(name) then
         raise exception using
             errcode = 'PW002',
-            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces';
+            message = 'invalid name: it must be 1 to 200 characters without leading or trailing spaces,'
+                ' control or invisible characters';
     end if;
 end;
 $$;
 
-create function wallet_internal.check_email(email text)
-returns void
+-- An email as it is stored: in Unicode normalization form NFKC (so that
+-- look-alike spellings of one address are one address), without control or
+-- invisible characters, shaped like name@domain.
+create function wallet_internal.checked_email(email text)
+returns text
 language plpgsql
 immutable
 set search_path = ''
 as $$
+declare
+    v_email constant text := pg_catalog.normalize(email, 'NFKC');
 begin
-    if email is null or email !~ '^[^@\s]+@[^@\s]+$' or length(email) > 320 then
+    if v_email is null or v_email !~ '^[^@\s]+@[^@\s]+$' or length(v_email) > 320
+        or wallet_internal.has_hidden_characters(v_email) then
         raise exception using
             errcode = 'PW002',
             message = format('invalid email %L: it must look like name@domain', email);
     end if;
+    return v_email;
 end;
 $$;
 

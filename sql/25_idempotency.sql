@@ -54,8 +54,13 @@ declare
 begin
     perform wallet_internal.check_idempotency_key(idempotency_key);
 
-    -- 0x70677769 ("pgwi") keeps these locks apart from other advisory locks.
-    perform pg_catalog.pg_advisory_xact_lock(1885828969, pg_catalog.hashtext(namespace::text || idempotency_key));
+    -- A 64-bit hash, so that two different keys wait on each other (and the
+    -- second is told "still being processed") about once in 2^64 pairs, not
+    -- once in a few hundred thousand keys as with a 32-bit hash. The seed
+    -- 0x70677769 ("pgwi") keeps these apart from pgwallet's other advisory locks.
+    perform pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtextextended(namespace::text || idempotency_key, 1885828969)
+    );
 
     select * into v_key
     from ledger.idempotency_keys as k
@@ -106,7 +111,8 @@ $$;
 
 -- Turn a lock wait that exceeded lock_timeout into the error that says which
 -- wait it was: for the key, a duplicate still runs (PW031); after the key, a
--- wallet stayed busy (PW032). `busy` names what was locked.
+-- wallet stayed busy (PW032). `busy` names what was locked: the user, or,
+-- once the user is locked, the asset's system slots (all 64 held by others).
 create function wallet_internal.raise_lock_timeout(
     idempotency_key text, key_claimed boolean, busy text
 )

@@ -92,6 +92,7 @@ declare
     -- every search at slot 0 made each posting step over the locked slots
     -- before it: at 16 clients that took half a posting's time.)
     v_own constant integer := pg_catalog.pg_backend_pid() % 64;
+    v_queue_on smallint;
     v_slot ledger.wallets;
 begin
     select * into v_slot
@@ -110,13 +111,16 @@ begin
         for update skip locked;
     end if;
     if not found then
-        -- All 64 slots are busy: queue on one of them at random.
-        select * into v_slot
+        -- All 64 slots are busy: queue on one of them at random. (The slot
+        -- is drawn once, before the query: random() in the WHERE clause would
+        -- draw anew for each row and could match none.)
+        v_queue_on := floor(random() * 64)::smallint;
+        select * into strict v_slot
         from ledger.wallets as w
         where w.user_id is null
             and w.asset = take_slot.asset
             and w.holder = take_slot.holder
-            and w.slot = floor(random() * 64)::smallint
+            and w.slot = v_queue_on
         for update;
     end if;
     return v_slot;

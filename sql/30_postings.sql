@@ -141,7 +141,9 @@ declare
     v_namespace constant uuid := wallet_internal.key_namespace(client_id);
     v_metadata jsonb;
     v_fingerprint bytea;
+    -- How far the posting got, so a lock_timeout names what it waited for.
     v_key_claimed boolean := false;
+    v_user_locked boolean := false;
     v_receipt wallet.receipt;
     v_user_wallet ledger.wallets;
     v_debit ledger.wallets;
@@ -174,6 +176,7 @@ begin
 
         perform wallet_internal.postable_asset(asset);
         perform wallet_internal.lock_user(user_id);
+        v_user_locked := true;
         v_user_wallet := wallet_internal.user_wallet(user_id, asset);
         if kind = 'spend' then
             v_debit := v_user_wallet;
@@ -199,7 +202,12 @@ begin
     exception
         when lock_not_available then
             perform wallet_internal.raise_lock_timeout(
-                idempotency_key, v_key_claimed, format('the wallet of user %s in %L', user_id, asset)
+                idempotency_key,
+                v_key_claimed,
+                case when v_user_locked
+                    then format('every %s slot of %L', case when kind = 'spend' then 'revenue' else 'treasury' end, asset)
+                    else format('the wallet of user %s in %L', user_id, asset)
+                end
             );
     end;
 end;

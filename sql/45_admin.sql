@@ -8,11 +8,12 @@ set search_path = ''
 as $$
 declare
     v_id uuid := coalesce(create_user.id, pg_catalog.gen_random_uuid());
+    v_email text;
     v_constraint text;
 begin
     perform wallet_internal.check_name(name);
-    perform wallet_internal.check_email(email);
-    insert into ledger.users (id, name, email) values (v_id, name, email);
+    v_email := wallet_internal.checked_email(email);
+    insert into ledger.users (id, name, email) values (v_id, name, v_email);
     return v_id;
 exception
     when unique_violation then
@@ -32,7 +33,8 @@ $$;
 comment on function wallet.create_user(text, text, uuid) is
 $$Create an active user and return their id (a new random one unless id is given).
 
-Errors: PW002 bad name or email, PW050 email taken (in any case), PW052 id taken.$$;
+The email is kept in Unicode form NFKC. Errors: PW002 bad name or email (control or invisible
+characters included), PW050 email taken (in any case), PW052 id taken.$$;
 
 create function wallet.create_asset(code text, name text, description text default '')
 returns wallet.asset

@@ -46,7 +46,7 @@ def test_bigint_max_is_the_databases(conn: Conn) -> None:
             "idempotency_keys",
             "wallet_internal.check_idempotency_key",
         ),
-        (rules.EMAIL_PATTERN, "users", "wallet_internal.check_email"),
+        (rules.EMAIL_PATTERN, "users", "wallet_internal.checked_email"),
         (rules.ASSET_CODE_PATTERN, "assets", "wallet_internal.check_asset_code"),
     ],
 )
@@ -60,7 +60,7 @@ def test_patterns_are_the_databases(conn: Conn, pattern: str, table: str, functi
     [
         (rules.NAME_MAX_LENGTH, "users", "name", "wallet_internal.check_name"),
         (rules.NAME_MAX_LENGTH, "assets", "name", "wallet_internal.check_name"),
-        (rules.EMAIL_MAX_LENGTH, "users", "email", "wallet_internal.check_email"),
+        (rules.EMAIL_MAX_LENGTH, "users", "email", "wallet_internal.checked_email"),
     ],
 )
 def test_lengths_are_the_databases(
