@@ -1,4 +1,5 @@
-"""What the app refuses before it routes a request: a foreign host, a body that is not JSON.
+"""What the app refuses before it routes a request: a foreign host, a NUL in the path, a body
+that is not JSON.
 
 * Host: a request is served only for a host named in ALLOWED_HOSTS (by
   default the loopback names), so a page on another site cannot reach the
@@ -77,6 +78,9 @@ class Gate:
             and (host is None or host_name(host) not in self.allowed_hosts)
         ):
             return INVALID_REQUEST, f"This server does not serve the host {host!r}."
+        if "\x00" in scope["path"]:
+            # A file name or an id never holds one; the static files' os.stat would fail.
+            return INVALID_REQUEST, "The path holds a NUL character."
         if method == "POST" and _has_body(scope):
             media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
             if media_type != JSON:

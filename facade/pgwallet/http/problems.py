@@ -1,5 +1,7 @@
 """Every error the API answers, as an RFC 9457 problem document; the one SQLSTATE -> HTTP map.
 
+Paths are logged with repr(), so a caller cannot forge a log line with an encoded newline.
+
 A handler never builds an error response itself: it raises (or lets the
 database raise), and the exception handlers below turn what was raised into
 `application/problem+json` with `type`, `title`, `status`, `detail` and the
@@ -165,7 +167,7 @@ def handle_database_error(request: AnyRequest, exc: psycopg.Error) -> Response[P
     """A database error, through SQLSTATE_PROBLEMS."""
     problem = from_database_error(exc)
     if problem.kind is INTERNAL_ERROR:
-        logger.error("database error %s on %s", exc.sqlstate, request.url.path, exc_info=exc)
+        logger.error("database error %s on %r", exc.sqlstate, request.url.path, exc_info=exc)
     return _answer(request, problem)
 
 
@@ -198,7 +200,7 @@ def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[P
         kind = ProblemKind(exc.status_code, INVALID_REQUEST.code, INVALID_REQUEST.title)
         problem = ProblemError(kind, exc.detail)
     else:
-        logger.error("HTTP %s on %s", exc.status_code, request.url.path, exc_info=exc)
+        logger.error("HTTP %s on %r", exc.status_code, request.url.path, exc_info=exc)
         problem = ProblemError(INTERNAL_ERROR, "The request could not be completed.")
     response = _answer(request, problem)
     if exc.headers:
@@ -208,7 +210,7 @@ def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[P
 
 def handle_unexpected(request: AnyRequest, exc: Exception) -> Response[Problem]:
     """A bug: logged with its traceback, answered as a bare 500 problem."""
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error("unhandled error on %s %r", request.method, request.url.path, exc_info=exc)
     return _answer(request, ProblemError(INTERNAL_ERROR, "The request could not be completed."))
 
 

@@ -39,6 +39,9 @@ class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
     metadata: dict[str, Any] = {}
 
     def __post_init__(self) -> None:
+        # The pattern's `$` also matches before a final newline: "1\n" is no amount.
+        if isinstance(self.amount, str) and not self.amount.isdigit():
+            raise ValueError("amount must be digits only")
         # The pattern bounds a string amount to 19 digits, not to the bigint maximum.
         if int(self.amount) > BIGINT_MAX:
             raise ValueError(f"amount must be at most {BIGINT_MAX}")

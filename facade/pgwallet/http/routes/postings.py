@@ -60,6 +60,10 @@ async def check_posting(request: AnyRequest) -> None:
             IDEMPOTENCY_KEY_MISSING,
             "A posting needs an Idempotency-Key header (1-255 printable ASCII).",
         )
+    if len(request.headers.getall(IDEMPOTENCY_KEY)) > 1:
+        raise ProblemError(
+            INVALID_REQUEST, "A posting takes one Idempotency-Key header, not several."
+        )
     try:
         msgspec.json.decode(await request.body(), type=PostingRequest, strict=True)
     except msgspec.ValidationError as error:
