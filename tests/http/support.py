@@ -81,9 +81,10 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
 
 def terminate_facade_sessions(conn: Conn, waiting_for: str | None = None) -> int:
     """Kill the facade's server sessions on this database (those waiting on `waiting_for`,
-    a wait event type, if given), as a database restart or a failover would; how many."""
+    a wait event type, if given), as a database restart or a failover would; how many.
+    Each is gone when this returns (the 5 s wait of pg_terminate_backend)."""
     terminated = conn.execute(
-        "select count(pg_terminate_backend(pid)) as n from pg_stat_activity"
+        "select count(pg_terminate_backend(pid, 5000)) as n from pg_stat_activity"
         " where datname = current_database() and application_name = %s"
         " and (%s::text is null or wait_event_type = %s)",
         [APPLICATION_NAME, waiting_for, waiting_for],

@@ -7,6 +7,7 @@ demoted primary answers) makes postings and readiness 503, never 500, until
 it takes writes again, with no restart of the facade.
 """
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -75,10 +76,20 @@ def test_a_read_only_server_is_503_and_not_ready_until_it_takes_writes(
         assert_problem(http.get("/health/ready"), 503, "unavailable")
         assert http.get("/v1/assets").status_code == 200  # reads still served
         read_only_database(False)
-        assert http.get("/health/ready").status_code == 200
+        # A session the pool was opening meanwhile may still be read-only:
+        # ready again within a few probes, as an orchestrator would see it.
+        assert any(_ready(http) for _ in range(50))
         accepted = http.post(
             "/v1/transactions/topup",
             json=posting(user, asset, 1),
             headers={"Idempotency-Key": key()},
         )
         assert accepted.status_code == 201, accepted.text
+
+
+def _ready(http: httpx.Client) -> bool:
+    """One readiness probe, after a short pause when it fails."""
+    if http.get("/health/ready").status_code == 200:
+        return True
+    time.sleep(0.1)
+    return False
