@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-thorough lint migrate seed verify psql clean bench bench-full
+.PHONY: run test test-ha test-thorough lint migrate seed verify psql clean bench bench-full
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ run: $(INSTALLED)  ## migrate, seed and serve on http://127.0.0.1:8000
 
 test: $(INSTALLED)  ## the whole suite against a real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's packages for the cluster, installed when missing (as root).
+HA_READY := command -v etcd >/dev/null && command -v patroni >/dev/null && test -x /usr/lib/postgresql/15/bin/postgres
+
+test-ha: $(INSTALLED)  ## three Patroni nodes, the primary killed three times under load (~2 minutes)
+	@$(HA_READY) || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server patroni postgresql-15; }
+	PGWALLET_TEST_HA=1 $(BIN)/pytest tests/ha -s $(PYTEST_ARGS)
 
 test-thorough: $(INSTALLED)  ## the property harness, long exploration; see tests/properties/README.md
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/properties $(PYTEST_ARGS)
