@@ -36,7 +36,8 @@ as $$
         ('PW070', 'unauthorized', 'The token or client is unknown or revoked.'),
         ('PW071', 'forbidden', 'The client may not do this: a scope, an asset or an amount it lacks.'),
         ('PW072', 'client_not_found', 'No client has this id.'),
-        ('PW073', 'client_name_taken', 'Another client already has this name.')
+        ('PW073', 'client_name_taken', 'Another client already has this name.'),
+        ('PW900', 'exact_total_needed', 'Internal: a posting retries, checking the system wallet''s total; never reaches a caller.')
     ) as catalogue (sqlstate, name, meaning);
 $$;
 

@@ -11,7 +11,12 @@
 --   3. one slot row of the system wallet (treasury or revenue of the asset),
 --      FOR UPDATE SKIP LOCKED (take_slot): it takes whichever slot no one
 --      holds, so it waits only when all 64 are busy, and whoever holds a slot
---      has already passed steps 1-2 and waits for nothing more.
+--      has already passed steps 1-2 and waits for nothing more;
+--      or, for a posting that checks the system wallet's exact total (near
+--      the bigint limit, see take_all_slots), all 64 slots in slot order.
+--      Such a posting has released any slot it held before (its first try
+--      rolled back), so it waits only for slot holders, which wait for
+--      nothing, and for others taking all slots in the same order.
 --
 -- The user's wallet row needs no lock of its own: only a posting for that user
 -- changes it, and step 2 serializes those (user_wallet).
@@ -125,4 +130,117 @@ begin
     end if;
     return v_slot;
 end;
+$$;
+
+-- Step 3, near the limit: lock all 64 slots of a system wallet in slot order
+-- and return the one with the most room for the posting (the treasury slot
+-- with the highest balance when debited, the revenue slot with the lowest
+-- when credited) and the wallet's exact total, for a posting that must check
+-- the total itself (see wallet_internal.post).
+create function wallet_internal.take_all_slots(
+    asset text, holder text, debited boolean, out slot ledger.wallets, out total numeric
+)
+language plpgsql
+set search_path = ''
+as $$
+begin
+    perform
+    from ledger.wallets as w
+    where w.user_id is null and w.asset = take_all_slots.asset and w.holder = take_all_slots.holder
+    order by w.slot
+    for update;
+    select sum(w.balance) into total
+    from ledger.wallets as w
+    where w.user_id is null and w.asset = take_all_slots.asset and w.holder = take_all_slots.holder;
+    select * into slot
+    from ledger.wallets as w
+    where w.user_id is null and w.asset = take_all_slots.asset and w.holder = take_all_slots.holder
+    order by case when debited then -w.balance else w.balance end, w.slot
+    limit 1;
+end;
+$$;
+
+-- Whether a slot balance stays within its 64th of the bigint range, where
+-- 64 such slots cannot sum beyond bigint whatever the others hold.
+create function wallet_internal.within_a_64th(balance numeric)
+returns boolean
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select balance >= -(wallet_internal.bigint_max() / 64 + 1) and balance <= wallet_internal.bigint_max() / 64;
+$$;
+
+-- The system slot a posting moves `amount` through ('treasury' is debited,
+-- 'revenue' credited), locked. While the slot is not flagged near_limit and
+-- stays within its 64th, any slot will do (take_slot): no 64 such slots can
+-- sum beyond bigint, and `total` is null. Otherwise, without exact_total, it
+-- raises PW900 (never seen by a caller: wallet_internal.post rolls back and
+-- retries with exact_total); with it, it locks all 64 slots and returns the
+-- wallet's total too, for check_system_total once the user's side is checked.
+create function wallet_internal.system_slot(
+    holder text, asset text, amount bigint, exact_total boolean,
+    out slot ledger.wallets, out total numeric
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_debited constant boolean := holder = 'treasury';
+    v_all record;
+begin
+    if not exact_total then
+        slot := wallet_internal.take_slot(asset, holder);
+        if not slot.near_limit
+            and wallet_internal.within_a_64th(slot.balance::numeric + case when v_debited then -amount else amount end) then
+            return;
+        end if;
+        raise exception using
+            errcode = 'PW900',
+            message = format('the %s of %L needs its exact total checked', holder, asset);
+    end if;
+    v_all := wallet_internal.take_all_slots(asset, holder, v_debited);
+    slot := v_all.slot;
+    total := v_all.total;
+end;
+$$;
+
+-- Refuse (PW021) a posting that would take a system wallet's total (known
+-- when system_slot locked all its slots) out of bigint.
+create function wallet_internal.check_system_total(holder text, asset text, total numeric, amount bigint)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if total is not null
+        and (total + case when holder = 'treasury' then -amount else amount end)
+        not between (-wallet_internal.bigint_max() - 1) and wallet_internal.bigint_max() then
+        raise exception using
+            errcode = 'PW021',
+            message = format('balance out of range: the %s of %L holds %s in all, %s more would leave bigint',
+                holder, asset, total, amount);
+    end if;
+end;
+$$;
+
+-- After a posting with the exact total: flag all 64 slots near_limit while
+-- any of them is beyond its 64th, clear the flag when none is. Called with
+-- all 64 locked.
+create function wallet_internal.mark_near_limit(holder text, asset text)
+returns void
+language sql
+set search_path = ''
+as $$
+    update ledger.wallets as w
+    set near_limit = f.near
+    from (
+        select bool_or(not wallet_internal.within_a_64th(s.balance)) as near
+        from ledger.wallets as s
+        where s.user_id is null and s.asset = mark_near_limit.asset and s.holder = mark_near_limit.holder
+    ) as f
+    where w.user_id is null and w.asset = mark_near_limit.asset and w.holder = mark_near_limit.holder
+        and w.near_limit <> f.near;
 $$;

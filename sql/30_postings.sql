@@ -123,7 +123,9 @@ end;
 $$;
 
 -- One posting between a user and a system wallet: a topup or bonus
--- (treasury -> user) or a spend (user -> revenue).
+-- (treasury -> user) or a spend (user -> revenue). With exact_total (a retry,
+-- near the bigint limit) it locks all of the system wallet's slots and checks
+-- their total (wallet_internal.system_slot).
 create function wallet_internal.post(
     kind text,
     user_id uuid,
@@ -131,7 +133,8 @@ create function wallet_internal.post(
     amount bigint,
     idempotency_key text,
     metadata jsonb,
-    client_id uuid
+    client_id uuid,
+    exact_total boolean default false
 )
 returns wallet.receipt
 language plpgsql
@@ -149,7 +152,9 @@ declare
     v_debit ledger.wallets;
     v_credit ledger.wallets;
     v_after record;
+    v_system_slot record;
     v_posted wallet_internal.posted;
+    v_system constant text := case when kind = 'spend' then 'revenue' else 'treasury' end;
 begin
     perform wallet_internal.check_read_committed();
     -- The balance check runs at commit, when both entries and balances are
@@ -178,14 +183,16 @@ begin
         perform wallet_internal.lock_user(user_id);
         v_user_locked := true;
         v_user_wallet := wallet_internal.user_wallet(user_id, asset);
+        v_system_slot := wallet_internal.system_slot(v_system, asset, amount, exact_total);
         if kind = 'spend' then
             v_debit := v_user_wallet;
-            v_credit := wallet_internal.take_slot(asset, 'revenue');
+            v_credit := v_system_slot.slot;
         else
-            v_debit := wallet_internal.take_slot(asset, 'treasury');
+            v_debit := v_system_slot.slot;
             v_credit := v_user_wallet;
         end if;
         v_after := wallet_internal.balances_after(kind, v_debit, v_credit, amount);
+        perform wallet_internal.check_system_total(v_system, asset, v_system_slot.total, amount);
         v_posted := wallet_internal.write_posting(
             kind, user_id, amount, v_metadata, idempotency_key, client_id,
             v_debit, v_after.debit_after, v_credit, v_after.credit_after
@@ -198,14 +205,23 @@ begin
             case when kind = 'spend' then v_posted.debit_hash else v_posted.credit_hash end
         );
         perform wallet_internal.store_key(v_namespace, idempotency_key, v_fingerprint, v_posted.transaction_id, v_receipt);
+        if exact_total then
+            perform wallet_internal.mark_near_limit(v_system, asset);
+        end if;
         return v_receipt;
     exception
+        when sqlstate 'PW900' then
+            -- Near the limit: everything of the first try is rolled back (its
+            -- slot lock too); try again, checking the system wallet's total.
+            return wallet_internal.post(
+                kind, user_id, asset, amount, idempotency_key, metadata, client_id, true
+            );
         when lock_not_available then
             perform wallet_internal.raise_lock_timeout(
                 idempotency_key,
                 v_key_claimed,
                 case when v_user_locked
-                    then format('every %s slot of %L', case when kind = 'spend' then 'revenue' else 'treasury' end, asset)
+                    then format('every %s slot of %L', v_system, asset)
                     else format('the wallet of user %s in %L', user_id, asset)
                 end
             );

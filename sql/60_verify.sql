@@ -244,6 +244,20 @@ begin
         else format('%s transactions lost their idempotency key before it expired, e.g. %s', v_bad, v_sample)
         end);
 
+    -- Every balance within bigint: a system wallet's total too, not only each slot.
+    select count(*), string_agg(format('%s of %s: %s', t.holder, t.asset, t.total), ', ')
+    into v_bad, v_sample
+    from (
+        select w.asset, w.holder, sum(w.balance) as total
+        from ledger.wallets as w
+        where w.user_id is null
+        group by w.asset, w.holder
+        having sum(w.balance) not between -wallet_internal.bigint_max() - 1 and wallet_internal.bigint_max()
+    ) as t;
+    return next ('system_totals_in_range'::text, v_bad = 0,
+        case when v_bad = 0 then 'every system wallet''s total is within bigint'
+        else format('system wallets beyond bigint: %s', v_sample) end);
+
     -- Invariant 1: no user wallet is negative (also a CHECK; verified anyway).
     select count(*) into v_bad from ledger.wallets as w where w.holder = 'user' and w.balance < 0;
     return next ('user_balances_not_negative'::text, v_bad = 0,
@@ -289,6 +303,7 @@ $$Check the ledger's invariants over the whole database; one row per check.
 
 transactions_balance, assets_sum_to_zero and transactions_match_entries (invariant 2),
 balances_match_entries and entries_record_balance_after (3), hash_chains_intact,
-receipts_match_ledger and keys_kept (what the postings wrote), user_balances_not_negative (1),
+receipts_match_ledger and keys_kept (what the postings wrote), system_totals_in_range and
+user_balances_not_negative (1 and the range),
 append_only_enforced and functions_as_installed (4: the guards and functions as installed).
 Reads every entry: run it off-peak on a large ledger.$$;

@@ -107,10 +107,9 @@ class Model:
         """Every outcome the contract allows for this posting now (most often one).
 
         The checks run in the SQL API's documented order: the caller, the key,
-        the asset, the user, the funds, the range. Two outcomes are allowed
-        only where the result depends on which of a system wallet's 64 slots
-        the posting takes: when the asset's issued or received total would
-        leave the bigint range, one slot may still have room.
+        the asset, the user, the funds, the range: the user's balance, and the
+        system wallet's total (the treasury's down to -2^63, so at most 2^63
+        issued; revenue up to 2^63 - 1), whichever of its 64 slots it takes.
         """
         if caller.client_id in self.revoked:
             return frozenset({"unauthorized"})
@@ -131,13 +130,13 @@ class Model:
         if request.kind == "spend":
             if balance < request.amount:
                 return frozenset({"insufficient_funds"})
-            system_total = self.revenue[request.asset]
+            room = MAX_AMOUNT - self.revenue[request.asset]
         else:
             if balance + request.amount > MAX_AMOUNT:
                 return frozenset({"balance_out_of_range"})
-            system_total = self.issued[request.asset]
-        if system_total + request.amount > MAX_AMOUNT:
-            return frozenset({POSTED, "balance_out_of_range"})
+            room = MAX_AMOUNT + 1 - self.issued[request.asset]
+        if request.amount > room:
+            return frozenset({"balance_out_of_range"})
         return frozenset({POSTED})
 
     def apply(self, caller: Caller, key: str, request: Request, receipt: Receipt) -> None:

@@ -132,6 +132,7 @@ def test_verify_passes_on_a_posted_ledger(conn: Conn, user: uuid.UUID, asset: st
         "hash_chains_intact",
         "receipts_match_ledger",
         "keys_kept",
+        "system_totals_in_range",
         "user_balances_not_negative",
         "append_only_enforced",
         "functions_as_installed",

@@ -111,6 +111,7 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     # Operators' tools, which no route calls; mapped all the same.
     "PW072": CLIENT_NOT_FOUND,
     "PW073": CLIENT_NAME_TAKEN,
+    "PW900": INTERNAL_ERROR,  # exact_total_needed: caught inside wallet_internal.post
 }
 
 _UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
