@@ -2,6 +2,9 @@
 
 import http.client
 import json
+import logging
+import socket
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -100,3 +103,23 @@ def test_two_idempotency_keys_are_400(
         connection.close()
     assert (response.status, problem["code"]) == (400, "invalid_request")
     assert "one Idempotency-Key" in problem["detail"]
+
+
+def test_a_client_gone_mid_body_is_no_error_of_ours(
+    live_url: str, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = urlsplit(live_url)
+    with caplog.at_level(logging.INFO):
+        with socket.create_connection((address.hostname or "", address.port or 80)) as sock:
+            sock.sendall(
+                b"POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: 100\r\n\r\n"
+                b'{"name": '
+            )
+        deadline = time.monotonic() + 5
+        while not any(r.name == "pgwallet.access" for r in caplog.records):
+            assert time.monotonic() < deadline, "the request was never logged"
+            time.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    assert line["status"] == 400
