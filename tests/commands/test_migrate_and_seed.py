@@ -108,3 +108,10 @@ def test_seeding_twice_changes_nothing_even_after_keys_expire(conn: Conn, db_url
         for asset, amount in user.balances.items():
             assert balance(conn, user.id, asset) == amount
     assert conn.execute("select count(*) as n from ledger.transactions").fetchone() == {"n": 6}
+
+
+def test_migrate_ends_sessions_left_idle_in_a_transaction(empty_database: str) -> None:
+    """They would hold row locks that stall postings (sql/95_settings.sql)."""
+    migrate(empty_database)
+    with psycopg.connect(empty_database) as conn:
+        assert conn.execute("show idle_in_transaction_session_timeout").fetchone() == ("1min",)
