@@ -55,6 +55,11 @@ def cmd_serve(conninfo: str, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
         access_log=False,  # the app logs each request itself, with its X-Request-ID
+        # Said rather than inherited: a request's headers are at most 16 KiB, an idle
+        # kept-alive connection closes after 5 s. Neither times out a client that
+        # sends slowly: that is the proxy's job (see the README's front door).
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=5,
     )
     return 0
 
