@@ -123,3 +123,14 @@ def test_a_client_gone_mid_body_is_no_error_of_ours(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
     assert line["status"] == 400
+
+
+def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        client.get("/v1/users/x%0a2026-01-01 INFO forged")
+        client.get("/no/route%0d%0aforged")
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("forged" in message for message in messages)
+    assert not [message for message in messages if "\n" in message or "\r" in message]
