@@ -78,6 +78,16 @@ as $$
         client.created_at, client.revoked_at;
 $$;
 
+-- A client with its new token: what create_client and rotate_client_token show, once.
+create function wallet_internal.with_token(client ledger.clients, token text)
+returns wallet.new_client
+language sql
+immutable
+set search_path = ''
+as $$
+    select client.id, client.name, client.scopes, client.assets, client.max_amount, token, client.created_at;
+$$;
+
 -- Refuse a posting the client may not make: a revoked or unknown client
 -- (PW070), a scope, an asset or an amount it lacks (PW071). A direct SQL
 -- call (client_id null) may do anything its role may.
@@ -170,8 +180,7 @@ begin
         wallet_internal.token_hash(v_token)
     )
     returning * into v_client;
-    return (v_client.id, v_client.name, v_client.scopes, v_client.assets, v_client.max_amount,
-        v_token, v_client.created_at);
+    return wallet_internal.with_token(v_client, v_token);
 exception
     when unique_violation then
         get stacked diagnostics v_constraint = constraint_name;
@@ -249,8 +258,7 @@ begin
     update ledger.clients as c
     set token_hash = wallet_internal.token_hash(v_token)
     where c.id = v_client.id;
-    return (v_client.id, v_client.name, v_client.scopes, v_client.assets, v_client.max_amount,
-        v_token, v_client.created_at);
+    return wallet_internal.with_token(v_client, v_token);
 end;
 $$;
 
