@@ -29,6 +29,16 @@ shapes.HistoryItem.balance_after
 shapes.Entry.direction
 shapes.Entry.balance_after
 shapes.Transaction.sql_user
+shapes.TransferReceipt.from_balance
+shapes.TransferReceipt.to_balance
+shapes.TransferReceipt.from_hash
+shapes.TransferReceipt.to_hash
+shapes.HistoryItem.counterparty_user_id
+shapes.HistoryItem.reverses
+shapes.HistoryItem.reversed_amount
+shapes.Transaction.counterparty_user_id
+shapes.Transaction.reverses
+shapes.Transaction.reversed_amount
 
 # Litestar calls the methods of an OpenAPI schema plugin (OpenAPISchemaPlugin).
 AmountSchema.is_plugin_supported_type

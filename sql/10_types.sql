@@ -13,7 +13,25 @@ create type wallet.receipt as (
     hash bytea           -- the user's entry's hash: keep it to prove the posting later
 );
 
-comment on type wallet.receipt is 'The result of a posting (topup, bonus, spend).';
+comment on type wallet.receipt is
+'The result of a posting of one user (topup, bonus, spend, reversal): that user''s balance after it.';
+
+create type wallet.transfer_receipt as (
+    transaction_id uuid,
+    kind text,           -- 'transfer'
+    from_user_id uuid,
+    to_user_id uuid,
+    asset text,
+    amount bigint,
+    from_balance bigint, -- the sender's balance right after the transfer
+    to_balance bigint,   -- the receiver's
+    created_at timestamptz,
+    replayed boolean,
+    from_hash bytea,     -- the sender's entry's hash
+    to_hash bytea        -- the receiver's
+);
+
+comment on type wallet.transfer_receipt is 'The result of a transfer between two users.';
 
 -- What wallet_internal.write_posting wrote, for the receipt.
 create type wallet_internal.posted as (
@@ -60,7 +78,10 @@ create type wallet.history_entry as (
     amount bigint,       -- always positive
     balance_after bigint,
     created_at timestamptz,
-    metadata jsonb
+    metadata jsonb,
+    counterparty_user_id uuid, -- the other user of a transfer or its reversal, else null
+    reverses uuid,             -- for a reversal, the transaction it undoes
+    reversed_amount bigint     -- how much of this transaction its reversals undid so far
 );
 
 comment on type wallet.history_entry is 'One entry of a user''s history.';
@@ -81,7 +102,10 @@ create type wallet.transaction_line as (
     balance_after bigint, -- the user's balance after it; null for system wallets
     client_id uuid,       -- the client that posted it (null: a direct SQL call)
     client_name text,
-    sql_user text         -- the session_user of a direct SQL call (null: a client)
+    sql_user text,        -- the session_user of a direct SQL call (null: a client)
+    reverses uuid,        -- for a reversal, the transaction it undoes
+    reversed_amount bigint, -- how much of this transaction its reversals undid so far
+    counterparty_user_id uuid -- a transfer's receiver; for a transfer's reversal the original sender
 );
 
 comment on type wallet.transaction_line is 'One entry of a transaction, with the transaction''s own fields repeated.';

@@ -52,6 +52,24 @@ begin
 end;
 $$;
 
+-- A transfer moves credits between two users: the same user twice is no
+-- transfer (PW002).
+create function wallet_internal.check_transfer_users(from_user_id uuid, to_user_id uuid)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if from_user_id = to_user_id then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid transfer: from_user_id and to_user_id are the same user %s', from_user_id),
+            hint = 'A transfer moves credits between two different users.';
+    end if;
+end;
+$$;
+
 -- How deep a JSON value nests (a scalar is 0, {} or [] 1).
 create function wallet_internal.json_depth(value jsonb)
 returns integer

@@ -15,10 +15,9 @@ as $$
     select coalesce(client_id, '00000000-0000-0000-0000-000000000000'::uuid);
 $$;
 
--- The fingerprint of a posting request: everything that makes it this request.
-create function wallet_internal.fingerprint(
-    kind text, user_id uuid, asset text, amount bigint, metadata jsonb
-)
+-- The fingerprint of a posting request, given as a JSON array of everything
+-- that makes it this request (wallet_internal.request).
+create function wallet_internal.fingerprint(request jsonb)
 returns bytea
 language sql
 immutable
@@ -26,14 +25,12 @@ set search_path = ''
 as $$
     -- jsonb's text form is canonical (sorted keys, no insignificant spaces), so
     -- equal requests give equal fingerprints whatever their JSON layout.
-    select pg_catalog.sha256(
-        pg_catalog.convert_to(pg_catalog.jsonb_build_array(kind, user_id, asset, amount, metadata)::text, 'UTF8')
-    );
+    select pg_catalog.sha256(pg_catalog.convert_to(request::text, 'UTF8'));
 $$;
 
 -- Claim an idempotency key for the calling transaction: step 1 of the lock
--- order (see 27_locking.sql). Returns the stored receipt, marked replayed,
--- when the same request already committed; null when the caller is to post,
+-- order (see 27_locking.sql). Returns the stored receipt (as JSON, whatever
+-- its type), marked replayed, when the same request already committed; null when the caller is to post,
 -- and then stores the key with its receipt (wallet_internal.store_key) in the
 -- same transaction, so a crash or a refusal leaves no key behind.
 --
@@ -44,13 +41,12 @@ $$;
 -- stored by one insert. Two different keys whose hashes collide merely wait
 -- on each other. The wait is bounded by the caller's lock_timeout (PW031).
 create function wallet_internal.claim_key(namespace uuid, idempotency_key text, fingerprint bytea)
-returns wallet.receipt
+returns jsonb
 language plpgsql
 set search_path = ''
 as $$
 declare
     v_key ledger.idempotency_keys;
-    v_receipt wallet.receipt;
 begin
     perform wallet_internal.check_idempotency_key(idempotency_key);
 
@@ -81,16 +77,14 @@ begin
             hint = 'Use a new key for a new request; repeat a request only with its exact body.';
     end if;
 
-    v_receipt := pg_catalog.jsonb_populate_record(null::wallet.receipt, v_key.receipt);
-    v_receipt.replayed := true;
-    return v_receipt;
+    return v_key.receipt || '{"replayed": true}';
 end;
 $$;
 
 -- Store a claimed key with the receipt of the posting it produced, for the
 -- retention set in ledger.config. Called last, in the posting's transaction.
 create function wallet_internal.store_key(
-    namespace uuid, idempotency_key text, fingerprint bytea, transaction_id uuid, receipt wallet.receipt
+    namespace uuid, idempotency_key text, fingerprint bytea, transaction_id uuid, receipt jsonb
 )
 returns void
 language plpgsql
@@ -103,7 +97,7 @@ begin
         idempotency_key,
         fingerprint,
         transaction_id,
-        pg_catalog.to_jsonb(receipt),
+        receipt,
         now() + c.idempotency_retention
     from ledger.config as c;
 end;

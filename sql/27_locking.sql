@@ -4,22 +4,31 @@
 --
 --   1. its idempotency key: an advisory lock on the key's hash
 --      (wallet_internal.claim_key, 25_idempotency.sql);
---   2. the user's row in ledger.users, FOR NO KEY UPDATE (lock_user):
---      postings of one user run one after the other (so the user's entries
+--   2. for a reversal, the row of the transaction it reverses in
+--      ledger.transactions, FOR NO KEY UPDATE (lock_reversed): the reversals
+--      of one transaction run one after the other, so each reads the sum of
+--      those before it under this lock and the sum can never exceed the
+--      original (the row itself never changes: the lock writes nothing);
+--   3. the rows of the users it changes in ledger.users, FOR NO KEY UPDATE,
+--      in ascending id order (lock_users): one user for a topup, bonus, spend
+--      or the reversal of one, both for a transfer or a transfer's reversal.
+--      Postings of one user run one after the other (so the user's entries
 --      are numbered in commit order, which keeps history pages stable, and a
---      suspension cannot race a posting);
---   3. one slot row of the system wallet (treasury or revenue of the asset),
+--      suspension cannot race a posting); two transfers crossing between the
+--      same two users lock them in the same order, so one waits for the other;
+--   4. one slot row of the system wallet (treasury or revenue of the asset),
 --      FOR UPDATE SKIP LOCKED (take_slot): it takes whichever slot no one
 --      holds, so it waits only when all 64 are busy, and whoever holds a slot
---      has already passed steps 1-2 and waits for nothing more;
+--      has already passed steps 1-3 and waits for nothing more;
 --      or, for a posting that checks the system wallet's exact total (near
 --      the bigint limit, see take_all_slots), all 64 slots in slot order.
 --      Such a posting has released any slot it held before (its first try
 --      rolled back), so it waits only for slot holders, which wait for
 --      nothing, and for others taking all slots in the same order.
+--      A transfer touches no system wallet and stops at step 3.
 --
 -- The user's wallet row needs no lock of its own: only a posting for that user
--- changes it, and step 2 serializes those (user_wallet).
+-- changes it, and step 3 serializes those (user_wallet).
 --
 -- Why slots: every topup and bonus debits the treasury and every spend credits
 -- revenue. Were each system wallet one row, every posting of an asset would
@@ -30,9 +39,39 @@
 -- balance is the sum of its slots.
 --
 -- A wait longer than the caller's lock_timeout is reported as PW031 (step 1)
--- or PW032 (steps 2-3) by wallet_internal.raise_lock_timeout.
+-- or PW032 (steps 2-4) by wallet_internal.raise_lock_timeout.
 
--- Step 2: lock a user who may post (exists, not suspended).
+-- Step 2: lock the transaction a reversal undoes; it must exist (PW012) and
+-- not be a reversal itself (PW023).
+create function wallet_internal.lock_reversed(transaction_id uuid)
+returns ledger.transactions
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_original ledger.transactions;
+begin
+    select * into v_original
+    from ledger.transactions as t
+    where t.id = lock_reversed.transaction_id
+    for no key update;
+    if not found then
+        raise exception using
+            errcode = 'PW012',
+            message = format('transaction %s not found', coalesce(transaction_id::text, 'null'));
+    end if;
+    if v_original.kind = 'reversal' then
+        raise exception using
+            errcode = 'PW023',
+            message = format('transaction %s is a reversal: a reversal cannot be reversed', transaction_id),
+            detail = format('It reverses transaction %s.', v_original.reverses),
+            hint = 'To undo it, post a new transaction of the kind it undid.';
+    end if;
+    return v_original;
+end;
+$$;
+
+-- Step 3: lock a user who may post (exists, not suspended).
 create function wallet_internal.lock_user(user_id uuid)
 returns ledger.users
 language plpgsql
@@ -58,8 +97,25 @@ begin
 end;
 $$;
 
+-- Step 3: lock the users a posting changes, in ascending id order; `second`
+-- is null for a posting of one user.
+create function wallet_internal.lock_users(first uuid, second uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    if second is null then
+        perform wallet_internal.lock_user(first);
+    else
+        perform wallet_internal.lock_user(least(first, second));
+        perform wallet_internal.lock_user(greatest(first, second));
+    end if;
+end;
+$$;
+
 -- The user's wallet in an asset, created on first use; call it with the user
--- locked (lock_user). A wallet created for a posting that is then refused is
+-- locked (lock_users). A wallet created for a posting that is then refused is
 -- rolled back with it, so a wallet that stays has had a credit.
 create function wallet_internal.user_wallet(user_id uuid, asset text)
 returns ledger.wallets
@@ -84,7 +140,7 @@ begin
 end;
 $$;
 
--- Step 3: lock one slot of a system wallet ('treasury' or 'revenue').
+-- Step 4: lock one slot of a system wallet ('treasury' or 'revenue').
 create function wallet_internal.take_slot(asset text, holder text)
 returns ledger.wallets
 language plpgsql
@@ -132,10 +188,9 @@ begin
 end;
 $$;
 
--- Step 3, near the limit: lock all 64 slots of a system wallet in slot order
--- and return the one with the most room for the posting (the treasury slot
--- with the highest balance when debited, the revenue slot with the lowest
--- when credited) and the wallet's exact total, for a posting that must check
+-- Step 4, near the limit: lock all 64 slots of a system wallet in slot order
+-- and return the one with the most room for the posting (the slot with the
+-- highest balance when debited, the lowest when credited) and the wallet's exact total, for a posting that must check
 -- the total itself (see wallet_internal.post).
 create function wallet_internal.take_all_slots(
     asset text, holder text, debited boolean, out slot ledger.wallets, out total numeric
@@ -172,35 +227,35 @@ as $$
     select balance >= -(wallet_internal.bigint_max() / 64 + 1) and balance <= wallet_internal.bigint_max() / 64;
 $$;
 
--- The system slot a posting moves `amount` through ('treasury' is debited,
--- 'revenue' credited), locked. While the slot is not flagged near_limit and
+-- The system slot a posting moves `amount` through (debited: out of the
+-- system wallet, as a topup from the treasury or a refund from revenue;
+-- else into it), locked. While the slot is not flagged near_limit and
 -- stays within its 64th, any slot will do (take_slot): no 64 such slots can
 -- sum beyond bigint, and `total` is null. Otherwise, without exact_total, it
 -- raises PW900 (never seen by a caller: wallet_internal.post rolls back and
 -- retries with exact_total); with it, it locks all 64 slots and returns the
 -- wallet's total too, for check_system_total once the user's side is checked.
 create function wallet_internal.system_slot(
-    holder text, asset text, amount bigint, exact_total boolean,
+    holder text, asset text, amount bigint, debited boolean, exact_total boolean,
     out slot ledger.wallets, out total numeric
 )
 language plpgsql
 set search_path = ''
 as $$
 declare
-    v_debited constant boolean := holder = 'treasury';
     v_all record;
 begin
     if not exact_total then
         slot := wallet_internal.take_slot(asset, holder);
         if not slot.near_limit
-            and wallet_internal.within_a_64th(slot.balance::numeric + case when v_debited then -amount else amount end) then
+            and wallet_internal.within_a_64th(slot.balance::numeric + case when debited then -amount else amount end) then
             return;
         end if;
         raise exception using
             errcode = 'PW900',
             message = format('the %s of %L needs its exact total checked', holder, asset);
     end if;
-    v_all := wallet_internal.take_all_slots(asset, holder, v_debited);
+    v_all := wallet_internal.take_all_slots(asset, holder, debited);
     slot := v_all.slot;
     total := v_all.total;
 end;
@@ -208,7 +263,9 @@ $$;
 
 -- Refuse (PW021) a posting that would take a system wallet's total (known
 -- when system_slot locked all its slots) out of bigint.
-create function wallet_internal.check_system_total(holder text, asset text, total numeric, amount bigint)
+create function wallet_internal.check_system_total(
+    holder text, asset text, total numeric, amount bigint, debited boolean
+)
 returns void
 language plpgsql
 immutable
@@ -216,7 +273,7 @@ set search_path = ''
 as $$
 begin
     if total is not null
-        and (total + case when holder = 'treasury' then -amount else amount end)
+        and (total + case when debited then -amount else amount end)
         not between (-wallet_internal.bigint_max() - 1) and wallet_internal.bigint_max() then
         raise exception using
             errcode = 'PW021',

@@ -1,16 +1,54 @@
--- The postings. wallet.topup, wallet.bonus and wallet.spend are each one call
--- of wallet_internal.post, which does the work in one transaction as a row of
--- small steps: check the arguments and the client's rights (32_clients.sql),
--- claim the idempotency key in the client's namespace, lock (in the
--- order of 27_locking.sql), compute the balances after, write the transaction
--- with its entries, store the receipt. Any refusal raises, so nothing of it
--- remains.
+-- The postings. Every kind is one call of wallet_internal.post, which does the
+-- work in one transaction as a row of small steps: check the arguments and
+-- the client's rights (32_clients.sql), claim the idempotency key in the
+-- client's namespace, lock (in the order of 27_locking.sql), compute the
+-- balances after, write the transaction with its entries, store the receipt.
+-- Any refusal raises, so nothing of it remains. wallet.topup, bonus and spend
+-- are here; wallet.transfer in 34_transfers.sql, wallet.reverse in
+-- 35_reversals.sql.
+
+-- THE SHAPES: which wallets each kind of transaction debits and credits, the
+-- one rule that wallet_internal.post follows, the deferred balance check
+-- enforces at commit (50_triggers.sql) and wallet.verify() re-proves
+-- (60_verify.sql). One row, or none for a kind (or a reversal of a kind)
+-- that does not exist. A reversal mirrors what it reverses, between the same
+-- parties: user_id is the user of the original (for a transfer, its
+-- receiver, who is debited), counterparty_user_id the other user of a
+-- transfer (its receiver; for a transfer's reversal the original sender).
+create function wallet_internal.sides(
+    kind text, reversed_kind text, user_id uuid, counterparty_user_id uuid
+)
+returns table (debit_holder text, debit_user uuid, credit_holder text, credit_user uuid)
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select
+        s.debit_holder,
+        case when s.debit_holder = 'user' then sides.user_id end,
+        s.credit_holder,
+        case s.credit_holder
+            when 'user' then case when s.debit_holder = 'user' then sides.counterparty_user_id else sides.user_id end
+        end
+    from (
+        values
+            ('topup', null, 'treasury', 'user'),
+            ('bonus', null, 'treasury', 'user'),
+            ('spend', null, 'user', 'revenue'),
+            ('transfer', null, 'user', 'user'),
+            ('reversal', 'topup', 'user', 'treasury'),
+            ('reversal', 'bonus', 'user', 'treasury'),
+            ('reversal', 'spend', 'revenue', 'user'),
+            ('reversal', 'transfer', 'user', 'user')
+    ) as s (kind, reversed_kind, debit_holder, credit_holder)
+    where s.kind = sides.kind and s.reversed_kind is not distinct from sides.reversed_kind;
+$$;
 
 -- The balances of a posting's two wallets after `amount` moves from `debit`
 -- to `credit`, or the refusal: a user wallet never goes below 0 (PW020), no
--- balance leaves the bigint range (PW021). Only a user wallet or the treasury
--- is ever debited, and the treasury never goes above 0, so the debit side can
--- only underflow in the treasury.
+-- balance leaves the bigint range (PW021): a user wallet cannot underflow
+-- (it stops at 0), a system slot can in principle (see system_slot).
 create function wallet_internal.balances_after(
     kind text,
     debit ledger.wallets,
@@ -63,6 +101,8 @@ $$;
 create function wallet_internal.write_posting(
     kind text,
     user_id uuid,
+    counterparty_user_id uuid,
+    reverses uuid,
     amount bigint,
     metadata jsonb,
     idempotency_key text,
@@ -86,9 +126,11 @@ declare
 begin
     -- The mark the balance check looks for at commit (50_triggers.sql).
     perform pg_catalog.set_config('pgwallet.posting', 'on', true);
-    insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key, client_id, sql_user)
+    insert into ledger.transactions (
+        kind, asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id, sql_user
+    )
     values (
-        kind, debit.asset, user_id, amount, metadata, idempotency_key, client_id,
+        kind, debit.asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id,
         case when client_id is null then session_user end
     )
     returning * into v_transaction;
@@ -122,21 +164,70 @@ begin
 end;
 $$;
 
--- One posting between a user and a system wallet: a topup or bonus
--- (treasury -> user) or a spend (user -> revenue). With exact_total (a retry,
--- near the bigint limit) it locks all of the system wallet's slots and checks
--- their total (wallet_internal.system_slot).
+-- The request a key's fingerprint covers: everything the caller sent that
+-- makes the posting this one (what a reversal resolves from its original is
+-- not sent, so not covered: the original cannot change).
+create function wallet_internal.request(
+    kind text, user_id uuid, counterparty_user_id uuid, asset text, amount bigint, reverses uuid, metadata jsonb
+)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+    select case kind
+        when 'reversal' then pg_catalog.jsonb_build_array(kind, reverses, amount, metadata)
+        when 'transfer' then pg_catalog.jsonb_build_array(kind, user_id, counterparty_user_id, asset, amount, metadata)
+        else pg_catalog.jsonb_build_array(kind, user_id, asset, amount, metadata)
+    end;
+$$;
+
+-- The receipt of a posting, as stored with its key and returned: a transfer's
+-- names both users; any other kind's the one user it changed (user_id).
+create function wallet_internal.receipt(
+    kind text, user_id uuid, counterparty_user_id uuid, asset text, amount bigint,
+    posted wallet_internal.posted, debit_user uuid, debit_after bigint, credit_after bigint
+)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+    select case
+        when kind = 'transfer' then pg_catalog.to_jsonb(row(
+            posted.transaction_id, kind, user_id, counterparty_user_id, asset, amount,
+            debit_after, credit_after, posted.created_at, false, posted.debit_hash, posted.credit_hash
+        )::wallet.transfer_receipt)
+        when debit_user = user_id then pg_catalog.to_jsonb(row(
+            posted.transaction_id, kind, user_id, asset, amount, debit_after, posted.created_at, false,
+            posted.debit_hash
+        )::wallet.receipt)
+        else pg_catalog.to_jsonb(row(
+            posted.transaction_id, kind, user_id, asset, amount, credit_after, posted.created_at, false,
+            posted.credit_hash
+        )::wallet.receipt)
+    end;
+$$;
+
+-- One posting of any kind, returning its receipt as JSON (the public
+-- functions give it their type). A reversal passes only `reverses` (and
+-- perhaps an amount): its asset, users and amount come from the original,
+-- read under its lock. With exact_total (a retry, near the bigint limit) it
+-- locks all of the system wallet's slots and checks their total
+-- (wallet_internal.system_slot).
 create function wallet_internal.post(
     kind text,
     user_id uuid,
+    counterparty_user_id uuid,
     asset text,
     amount bigint,
+    reverses uuid,
     idempotency_key text,
     metadata jsonb,
     client_id uuid,
     exact_total boolean default false
 )
-returns wallet.receipt
+returns jsonb
 language plpgsql
 set search_path = ''
 as $$
@@ -144,28 +235,43 @@ declare
     v_namespace constant uuid := wallet_internal.key_namespace(client_id);
     v_metadata jsonb;
     v_fingerprint bytea;
-    -- How far the posting got, so a lock_timeout names what it waited for.
+    v_stored jsonb;
+    -- What the posting waits for, so a lock_timeout names it.
     v_key_claimed boolean := false;
-    v_user_locked boolean := false;
-    v_receipt wallet.receipt;
-    v_user_wallet ledger.wallets;
+    v_waiting_for text;
+    -- The posting as resolved: a reversal's from its original.
+    v_reversed ledger.transactions;
+    v_user uuid := user_id;
+    v_counterparty uuid := counterparty_user_id;
+    v_asset text := asset;
+    v_amount bigint := amount;
+    v_sides record;
     v_debit ledger.wallets;
     v_credit ledger.wallets;
+    v_system record;
+    v_system_holder text;
     v_after record;
-    v_system_slot record;
     v_posted wallet_internal.posted;
-    v_system constant text := case when kind = 'spend' then 'revenue' else 'treasury' end;
+    v_receipt jsonb;
 begin
     perform wallet_internal.check_read_committed();
     -- The balance check runs at commit, when both entries and balances are
     -- written: a caller's SET CONSTRAINTS ALL IMMEDIATE must not run it in
     -- between (it would see a transaction without its entries).
     set constraints ledger._300_balanced deferred;
-    perform wallet_internal.check_amount(amount);
+    if kind <> 'reversal' or amount is not null then
+        perform wallet_internal.check_amount(amount);
+    end if;
     v_metadata := wallet_internal.checked_metadata(metadata);
-    -- Before the key: a revoked client gets no replay either.
-    perform wallet_internal.authorize(client_id, kind, asset, amount);
-    v_fingerprint := wallet_internal.fingerprint(kind, user_id, asset, amount, v_metadata);
+    if kind = 'transfer' then
+        perform wallet_internal.check_transfer_users(user_id, counterparty_user_id);
+    end if;
+    -- Before the key: a revoked client gets no replay either. (A reversal's
+    -- asset and amount are checked again once known.)
+    perform wallet_internal.authorize(client_id, case when kind = 'reversal' then 'reverse' else kind end, asset, amount);
+    v_fingerprint := wallet_internal.fingerprint(
+        wallet_internal.request(kind, user_id, counterparty_user_id, asset, amount, reverses, v_metadata)
+    );
 
     -- One block, so one subtransaction holds every lock and write of the
     -- posting (locks taken in a subtransaction and rows then written by its
@@ -173,40 +279,68 @@ begin
     -- waits that lock_timeout may cut short; the helpers have no handler of
     -- their own, so they add no subtransaction.
     begin
-        v_receipt := wallet_internal.claim_key(v_namespace, idempotency_key, v_fingerprint);
-        if v_receipt is not null then
-            return v_receipt;
+        v_stored := wallet_internal.claim_key(v_namespace, idempotency_key, v_fingerprint);
+        if v_stored is not null then
+            return v_stored;
         end if;
         v_key_claimed := true;
 
-        perform wallet_internal.postable_asset(asset);
-        perform wallet_internal.lock_user(user_id);
-        v_user_locked := true;
-        v_user_wallet := wallet_internal.user_wallet(user_id, asset);
-        v_system_slot := wallet_internal.system_slot(v_system, asset, amount, exact_total);
-        if kind = 'spend' then
-            v_debit := v_user_wallet;
-            v_credit := v_system_slot.slot;
-        else
-            v_debit := v_system_slot.slot;
-            v_credit := v_user_wallet;
+        if kind = 'reversal' then
+            v_waiting_for := format('transaction %s', reverses);
+            v_reversed := wallet_internal.lock_reversed(reverses);
+            v_asset := v_reversed.asset;
+            v_amount := wallet_internal.reversal_amount(v_reversed, amount);
+            v_user := coalesce(v_reversed.counterparty_user_id, v_reversed.user_id);
+            v_counterparty := case when v_reversed.kind = 'transfer' then v_reversed.user_id end;
+            perform wallet_internal.authorize(client_id, 'reverse', v_asset, v_amount);
         end if;
-        v_after := wallet_internal.balances_after(kind, v_debit, v_credit, amount);
-        perform wallet_internal.check_system_total(v_system, asset, v_system_slot.total, amount);
+        perform wallet_internal.postable_asset(v_asset);
+        v_waiting_for := case
+            when v_counterparty is null then format('the wallet of user %s in %L', v_user, v_asset)
+            else format('the wallets of users %s and %s in %L', v_user, v_counterparty, v_asset)
+        end;
+        perform wallet_internal.lock_users(v_user, v_counterparty);
+
+        select * into v_sides from wallet_internal.sides(kind, v_reversed.kind, v_user, v_counterparty);
+        if v_sides.debit_holder = 'user' then
+            v_debit := wallet_internal.user_wallet(v_sides.debit_user, v_asset);
+        else
+            v_system_holder := v_sides.debit_holder;
+        end if;
+        if v_sides.credit_holder = 'user' then
+            v_credit := wallet_internal.user_wallet(v_sides.credit_user, v_asset);
+        else
+            v_system_holder := v_sides.credit_holder;
+        end if;
+        if v_system_holder is not null then
+            v_waiting_for := format('every %s slot of %L', v_system_holder, v_asset);
+            v_system := wallet_internal.system_slot(
+                v_system_holder, v_asset, v_amount, v_debit.id is null, exact_total
+            );
+            if v_debit.id is null then
+                v_debit := v_system.slot;
+            else
+                v_credit := v_system.slot;
+            end if;
+        end if;
+
+        v_after := wallet_internal.balances_after(kind, v_debit, v_credit, v_amount);
+        if v_system_holder is not null then
+            perform wallet_internal.check_system_total(
+                v_system_holder, v_asset, v_system.total, v_amount, v_debit.holder = v_system_holder
+            );
+        end if;
         v_posted := wallet_internal.write_posting(
-            kind, user_id, amount, v_metadata, idempotency_key, client_id,
+            kind, v_user, v_counterparty, reverses, v_amount, v_metadata, idempotency_key, client_id,
             v_debit, v_after.debit_after, v_credit, v_after.credit_after
         );
-
-        v_receipt := (
-            v_posted.transaction_id, kind, user_id, asset, amount,
-            case when kind = 'spend' then v_after.debit_after else v_after.credit_after end,
-            v_posted.created_at, false,
-            case when kind = 'spend' then v_posted.debit_hash else v_posted.credit_hash end
+        v_receipt := wallet_internal.receipt(
+            kind, v_user, v_counterparty, v_asset, v_amount, v_posted,
+            v_sides.debit_user, v_after.debit_after, v_after.credit_after
         );
         perform wallet_internal.store_key(v_namespace, idempotency_key, v_fingerprint, v_posted.transaction_id, v_receipt);
         if exact_total then
-            perform wallet_internal.mark_near_limit(v_system, asset);
+            perform wallet_internal.mark_near_limit(v_system_holder, v_asset);
         end if;
         return v_receipt;
     exception
@@ -214,17 +348,11 @@ begin
             -- Near the limit: everything of the first try is rolled back (its
             -- slot lock too); try again, checking the system wallet's total.
             return wallet_internal.post(
-                kind, user_id, asset, amount, idempotency_key, metadata, client_id, true
+                kind, user_id, counterparty_user_id, asset, amount, reverses, idempotency_key, metadata,
+                client_id, true
             );
         when lock_not_available then
-            perform wallet_internal.raise_lock_timeout(
-                idempotency_key,
-                v_key_claimed,
-                case when v_user_locked
-                    then format('every %s slot of %L', v_system, asset)
-                    else format('the wallet of user %s in %L', user_id, asset)
-                end
-            );
+            perform wallet_internal.raise_lock_timeout(idempotency_key, v_key_claimed, v_waiting_for);
     end;
 end;
 $$;
@@ -242,7 +370,10 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('topup', user_id, asset, amount, idempotency_key, metadata, client_id);
+    select * from pg_catalog.jsonb_populate_record(
+        null::wallet.receipt,
+        wallet_internal.post('topup', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
+    );
 $$;
 
 comment on function wallet.topup(uuid, text, bigint, text, jsonb, uuid) is
@@ -270,7 +401,10 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('bonus', user_id, asset, amount, idempotency_key, metadata, client_id);
+    select * from pg_catalog.jsonb_populate_record(
+        null::wallet.receipt,
+        wallet_internal.post('bonus', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
+    );
 $$;
 
 comment on function wallet.bonus(uuid, text, bigint, text, jsonb, uuid) is
@@ -291,7 +425,10 @@ language sql
 security definer
 set search_path = ''
 as $$
-    select * from wallet_internal.post('spend', user_id, asset, amount, idempotency_key, metadata, client_id);
+    select * from pg_catalog.jsonb_populate_record(
+        null::wallet.receipt,
+        wallet_internal.post('spend', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
+    );
 $$;
 
 comment on function wallet.spend(uuid, text, bigint, text, jsonb, uuid) is

@@ -78,7 +78,10 @@ begin
             abs(e.amount),
             e.balance_after,
             t.created_at,
-            t.metadata
+            t.metadata,
+            case when t.user_id = history.user_id then t.counterparty_user_id else t.user_id end,
+            t.reverses,
+            wallet_internal.reversed_amount(t.id)
         from (
             select page.*
             from ledger.wallets as w
@@ -106,6 +109,8 @@ $$A user's entries, newest first, optionally in one asset: a page of at most "li
 
 For the next page pass the last entry_id as "before" (keyset pagination: pages stay complete and
 in order while new postings arrive, since a user's entries are numbered in commit order).
+counterparty_user_id: the other user of a transfer (or its reversal); reversed_amount: how much of
+the transaction has been reversed so far.
 Errors: PW010 unknown user, PW011 unknown asset, PW002 bad limit.$$;
 
 -- Shared by get_transaction and list_transactions: the lines of some transactions.
@@ -131,7 +136,10 @@ as $$
         case when w.holder = 'user' then e.balance_after end,
         t.client_id,
         c.name,
-        t.sql_user
+        t.sql_user,
+        t.reverses,
+        wallet_internal.reversed_amount(t.id),
+        t.counterparty_user_id
     from ledger.transactions as t
     join ledger.entries as e on e.transaction_id = t.id
     join ledger.wallets as w on w.id = e.wallet_id
@@ -183,17 +191,39 @@ begin
         perform wallet_internal.get_asset(asset);
     end if;
     if kind is not null then
-        perform wallet_internal.check_choice(kind, array['topup', 'bonus', 'spend'], 'kind');
+        perform wallet_internal.check_choice(kind, array['topup', 'bonus', 'spend', 'reversal', 'transfer'], 'kind');
     end if;
     perform wallet_internal.check_limit("limit");
+    -- A user's transactions are those they post and those they are the
+    -- counterparty of (a transfer received): each an index range scan by
+    -- (user, seq), merged.
     return query
         select * from wallet_internal.transaction_lines(array(
             select t.id
-            from ledger.transactions as t
-            where (list_transactions.user_id is null or t.user_id = list_transactions.user_id)
-                and (list_transactions.asset is null or t.asset = list_transactions.asset)
-                and (list_transactions.kind is null or t.kind = list_transactions.kind)
-                and (list_transactions.before is null or t.seq < list_transactions.before)
+            from (
+                (
+                    select t.id, t.seq, t.asset, t.kind
+                    from ledger.transactions as t
+                    where (list_transactions.user_id is null or t.user_id = list_transactions.user_id)
+                        and (list_transactions.asset is null or t.asset = list_transactions.asset)
+                        and (list_transactions.kind is null or t.kind = list_transactions.kind)
+                        and (list_transactions.before is null or t.seq < list_transactions.before)
+                    order by t.seq desc
+                    limit "limit"
+                )
+                union all
+                (
+                    select t.id, t.seq, t.asset, t.kind
+                    from ledger.transactions as t
+                    where list_transactions.user_id is not null
+                        and t.counterparty_user_id = list_transactions.user_id
+                        and (list_transactions.asset is null or t.asset = list_transactions.asset)
+                        and (list_transactions.kind is null or t.kind = list_transactions.kind)
+                        and (list_transactions.before is null or t.seq < list_transactions.before)
+                    order by t.seq desc
+                    limit "limit"
+                )
+            ) as t
             order by t.seq desc
             limit "limit"
         ));
@@ -201,7 +231,8 @@ end;
 $$;
 
 comment on function wallet.list_transactions(uuid, text, text, integer, bigint) is
-$$Transactions, newest first, optionally of one user, asset and kind: "limit" (1-500) transactions, two lines each.
+$$Transactions, newest first, optionally of one user (as its user or counterparty), asset and kind:
+"limit" (1-500) transactions, two lines each.
 
 For the next page pass the last seq as "before".
 Errors: PW010 unknown user, PW011 unknown asset, PW002 bad kind or limit.$$;

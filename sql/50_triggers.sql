@@ -121,7 +121,7 @@ begin
             message = format('wallet %s: a balance changes only through a posting', old.id),
             detail = format('Balance %s -> %s, last entry %s -> %s.',
                 old.balance, new.balance, old.last_entry_id, new.last_entry_id),
-            hint = 'Use wallet.topup, wallet.bonus or wallet.spend.';
+            hint = 'Post with the wallet functions (wallet.topup, wallet.transfer, wallet.reverse...).';
     end if;
     return new;
 end;
@@ -131,14 +131,20 @@ create trigger _200_balance_from_entries
 before update on ledger.wallets
 for each row execute function wallet_internal.tg_wallets__balance_from_entries();
 
--- Invariant 2, checked at commit of each new transaction: it has exactly two
--- entries, one debit and one credit of its amount, in wallets of its asset:
--- the user's wallet and, for a topup or bonus, a treasury slot (debited), for
--- a spend, a revenue slot (credited). And every entry has been applied to its
--- wallet. And it was written by wallet_internal.write_posting, which marks its
--- transaction (pgwallet.posting): a transaction, entries and balances written
--- by hand are refused even when they add up. (The owner can set the mark too;
--- then the published chain heads are what shows it, see 62_chain.sql.)
+-- Invariant 2, checked at commit of each new transaction: it has one debit
+-- and one credit of its amount, in wallets of its asset, the ones its kind
+-- names (wallet_internal.sides: e.g. a treasury slot and the user's wallet
+-- for a topup, the two users' wallets for a transfer), both applied to their
+-- balances; a reversal fits what it reverses (reversal_fits). And it was
+-- written by wallet_internal.write_posting, which marks its transaction
+-- (pgwallet.posting): a transaction, entries and balances written by hand
+-- are refused even when they add up. (The owner can set the mark too; then
+-- the published chain heads are what shows it, see 62_chain.sql.)
+--
+-- Every statement is a lookup by key, whatever the table statistics say: the
+-- transaction by its primary key, its debit and its credit by the unique
+-- (transaction_id, is_credit), their wallets by primary key. (A join here was
+-- once planned as a scan of every wallet on a never-analyzed database.)
 create function wallet_internal.check_transaction(transaction_id uuid)
 returns void
 language plpgsql
@@ -146,39 +152,52 @@ stable
 set search_path = ''
 as $$
 declare
-    v_ok boolean;
+    v_transaction ledger.transactions;
+    v_debit ledger.entries;
+    v_credit ledger.entries;
+    v_debit_wallet ledger.wallets;
+    v_credit_wallet ledger.wallets;
+    v_reversed_kind text;
+    v_sides record;
 begin
-    select
-        count(*) = 2
-        and sum(e.amount) = 0
-        and bool_and(abs(e.amount) = t.amount and w.asset = t.asset)
-        and bool_and(w.last_entry_id >= e.id)
-        and count(*) filter (
-            where w.holder = 'user' and w.user_id = t.user_id
-                and (e.amount > 0) = (t.kind in ('topup', 'bonus'))
-        ) = 1
-        and count(*) filter (
-            where w.holder = case when t.kind = 'spend' then 'revenue' else 'treasury' end
-        ) = 1
-    into v_ok
-    from ledger.transactions as t
-    join ledger.entries as e on e.transaction_id = t.id
-    join ledger.wallets as w on w.id = e.wallet_id
-    where t.id = check_transaction.transaction_id
-    group by t.id;
+    select * into v_transaction from ledger.transactions as t where t.id = check_transaction.transaction_id;
+    select * into v_debit from ledger.entries as e where e.transaction_id = v_transaction.id and not e.is_credit;
+    select * into v_credit from ledger.entries as e where e.transaction_id = v_transaction.id and e.is_credit;
+    select * into v_debit_wallet from ledger.wallets as w where w.id = v_debit.wallet_id;
+    select * into v_credit_wallet from ledger.wallets as w where w.id = v_credit.wallet_id;
+    if v_transaction.reverses is not null then
+        select t.kind into v_reversed_kind from ledger.transactions as t where t.id = v_transaction.reverses;
+    end if;
+    select * into v_sides from wallet_internal.sides(
+        v_transaction.kind, v_reversed_kind, v_transaction.user_id, v_transaction.counterparty_user_id
+    );
 
-    if v_ok is not true then
+    if not coalesce(
+        v_debit.amount = -v_transaction.amount
+        and v_credit.amount = v_transaction.amount
+        and v_debit_wallet.asset = v_transaction.asset
+        and v_credit_wallet.asset = v_transaction.asset
+        and v_debit_wallet.last_entry_id >= v_debit.id
+        and v_credit_wallet.last_entry_id >= v_credit.id
+        and (v_debit_wallet.holder, v_debit_wallet.user_id)
+        is not distinct from (v_sides.debit_holder, v_sides.debit_user)
+        and (v_credit_wallet.holder, v_credit_wallet.user_id)
+        is not distinct from (v_sides.credit_holder, v_sides.credit_user)
+        and (v_transaction.reverses is null or wallet_internal.reversal_fits(v_transaction)),
+        false
+    ) then
         raise exception using
             errcode = 'PW062',
             message = format('transaction %s does not balance', transaction_id),
-            detail = 'A transaction needs one debit and one credit of its amount, between the user''s '
-                'wallet and a system wallet of its asset, both applied to their balances.';
+            detail = 'A transaction needs one debit and one credit of its amount, between the wallets '
+                'of its asset that its kind names, both applied to their balances; a reversal must fit '
+                'what it reverses.';
     end if;
     if pg_catalog.current_setting('pgwallet.posting', true) is distinct from 'on' then
         raise exception using
             errcode = 'PW062',
             message = format('transaction %s was not written by a posting function', transaction_id),
-            hint = 'Post with wallet.topup, wallet.bonus or wallet.spend.';
+            hint = 'Post with the wallet functions (wallet.topup, wallet.transfer, wallet.reverse...).';
     end if;
 end;
 $$;

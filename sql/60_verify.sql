@@ -127,14 +127,15 @@ begin
         else format('sums are not 0: %s', v_sample) end);
 
     -- Invariant 2c: each transaction moved its amount between the wallets its
-    -- kind names: a topup or bonus from a treasury slot of its asset to its
-    -- user's wallet, a spend from its user's wallet to a revenue slot. A
-    -- rewritten kind, user, asset or amount shows here.
+    -- kind names (wallet_internal.sides, the rule the postings follow): a
+    -- rewritten kind, user, counterparty, asset or amount shows here.
     select count(*), string_agg(t.id::text, ', ') filter (where t.n <= 5)
     into v_bad, v_sample
     from (
         select t.id, row_number() over (order by t.seq) as n
         from ledger.transactions as t
+        left join ledger.transactions as o on o.id = t.reverses
+        left join lateral wallet_internal.sides(t.kind, o.kind, t.user_id, t.counterparty_user_id) as s on true
         join ledger.entries as e on e.transaction_id = t.id
         join ledger.wallets as w on w.id = e.wallet_id
         group by t.id
@@ -142,15 +143,27 @@ begin
             w.asset = t.asset
             and abs(e.amount) = t.amount
             and case
-                when (e.amount > 0) = (t.kind in ('topup', 'bonus'))
-                    then w.holder = 'user' and w.user_id = t.user_id
-                else w.holder = case t.kind when 'spend' then 'revenue' else 'treasury' end
+                when e.amount > 0 then (w.holder, w.user_id) is not distinct from (s.credit_holder, s.credit_user)
+                else (w.holder, w.user_id) is not distinct from (s.debit_holder, s.debit_user)
             end
         )
     ) as t;
     return next ('transactions_match_entries'::text, v_bad = 0,
         case when v_bad = 0 then 'every transaction moved its amount between the wallets its kind names'
         else format('%s transactions differ from their entries, e.g. %s', v_bad, v_sample) end);
+
+    -- Each reversal fits what it reverses: same asset and parties, and a
+    -- transaction's reversals add up to no more than it.
+    select count(*), string_agg(t.id::text, ', ') filter (where t.n <= 5)
+    into v_bad, v_sample
+    from (
+        select t.id, row_number() over (order by t.seq) as n
+        from ledger.transactions as t
+        where t.reverses is not null and not wallet_internal.reversal_fits(t)
+    ) as t;
+    return next ('reversals_within_originals'::text, v_bad = 0,
+        case when v_bad = 0 then 'every reversal fits what it reverses, and none exceeds it'
+        else format('%s reversals do not fit what they reverse, e.g. %s', v_bad, v_sample) end);
 
     -- Invariant 3a: each balance equals the sum of its entries, and each
     -- wallet's head is its last entry's hash.
@@ -196,23 +209,38 @@ begin
         select k.key, row_number() over (order by k.key) as n
         from ledger.idempotency_keys as k
         left join ledger.transactions as t on t.id = k.transaction_id
+        -- The entries of the transaction's user and of its counterparty.
         left join lateral (
             select e.balance_after, e.hash
             from ledger.entries as e
             join ledger.wallets as w on w.id = e.wallet_id
-            where e.transaction_id = t.id and w.holder = 'user'
+            where e.transaction_id = t.id and w.user_id = t.user_id
         ) as u on true
+        left join lateral (
+            select e.balance_after, e.hash
+            from ledger.entries as e
+            join ledger.wallets as w on w.id = e.wallet_id
+            where e.transaction_id = t.id and w.user_id = t.counterparty_user_id
+        ) as c on true
         where not coalesce(
             t.idempotency_key = k.key
             and k.namespace = wallet_internal.key_namespace(t.client_id)
             and (k.receipt ->> 'transaction_id')::uuid = t.id
             and k.receipt ->> 'kind' = t.kind
-            and (k.receipt ->> 'user_id')::uuid = t.user_id
             and k.receipt ->> 'asset' = t.asset
             and (k.receipt ->> 'amount')::bigint = t.amount
-            and (k.receipt ->> 'balance')::bigint = u.balance_after
             and (k.receipt ->> 'created_at')::timestamptz = t.created_at
-            and (k.receipt ->> 'hash' is null or decode(substr(k.receipt ->> 'hash', 3), 'hex') = u.hash),
+            and case when t.kind = 'transfer'
+                then (k.receipt ->> 'from_user_id')::uuid = t.user_id
+                    and (k.receipt ->> 'to_user_id')::uuid = t.counterparty_user_id
+                    and (k.receipt ->> 'from_balance')::bigint = u.balance_after
+                    and (k.receipt ->> 'to_balance')::bigint = c.balance_after
+                    and decode(substr(k.receipt ->> 'from_hash', 3), 'hex') = u.hash
+                    and decode(substr(k.receipt ->> 'to_hash', 3), 'hex') = c.hash
+                else (k.receipt ->> 'user_id')::uuid = t.user_id
+                    and (k.receipt ->> 'balance')::bigint = u.balance_after
+                    and (k.receipt ->> 'hash' is null or decode(substr(k.receipt ->> 'hash', 3), 'hex') = u.hash)
+            end,
             false
         )
     ) as c;
@@ -258,6 +286,22 @@ begin
         case when v_bad = 0 then 'every system wallet''s total is within bigint'
         else format('system wallets beyond bigint: %s', v_sample) end);
 
+    -- The system wallets on their side of 0: the treasury never above (it
+    -- cannot take back more than it issued), revenue never below (it cannot
+    -- refund more than was spent). Single slots may cross 0 (migration 0007).
+    select count(*), string_agg(format('%s of %s: %s', t.holder, t.asset, t.total), ', ')
+    into v_bad, v_sample
+    from (
+        select w.asset, w.holder, sum(w.balance) as total
+        from ledger.wallets as w
+        where w.user_id is null
+        group by w.asset, w.holder
+        having case w.holder when 'treasury' then sum(w.balance) > 0 else sum(w.balance) < 0 end
+    ) as t;
+    return next ('system_wallets_signed'::text, v_bad = 0,
+        case when v_bad = 0 then 'every treasury is at most 0 and every revenue wallet at least 0'
+        else format('system wallets on the wrong side of 0: %s', v_sample) end);
+
     -- Invariant 1: no user wallet is negative (also a CHECK; verified anyway).
     select count(*) into v_bad from ledger.wallets as w where w.holder = 'user' and w.balance < 0;
     return next ('user_balances_not_negative'::text, v_bad = 0,
@@ -301,9 +345,9 @@ $$;
 comment on function wallet.verify() is
 $$Check the ledger's invariants over the whole database; one row per check.
 
-transactions_balance, assets_sum_to_zero and transactions_match_entries (invariant 2),
-balances_match_entries and entries_record_balance_after (3), hash_chains_intact,
-receipts_match_ledger and keys_kept (what the postings wrote), system_totals_in_range and
-user_balances_not_negative (1 and the range),
+transactions_balance, assets_sum_to_zero, transactions_match_entries and
+reversals_within_originals (invariant 2), balances_match_entries and entries_record_balance_after (3), hash_chains_intact,
+receipts_match_ledger and keys_kept (what the postings wrote), system_totals_in_range,
+system_wallets_signed and user_balances_not_negative (1, the range and the system wallets' sign),
 append_only_enforced and functions_as_installed (4: the guards and functions as installed).
 Reads every entry: run it off-peak on a large ledger.$$;

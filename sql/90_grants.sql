@@ -34,6 +34,8 @@ begin
             wallet.topup(uuid, text, bigint, text, jsonb, uuid),
             wallet.bonus(uuid, text, bigint, text, jsonb, uuid),
             wallet.spend(uuid, text, bigint, text, jsonb, uuid),
+            wallet.transfer(uuid, uuid, text, bigint, text, jsonb, uuid),
+            wallet.reverse(uuid, text, bigint, jsonb, uuid),
             wallet.authenticate(text),
             wallet.balance(uuid, text),
             wallet.balances(uuid),

@@ -52,6 +52,56 @@ def post(
     )
 
 
+def reverse(
+    conn: Conn,
+    transaction_id: uuid.UUID,
+    amount: int | None = None,
+    idempotency_key: str | None = None,
+    metadata: str = "{}",
+    client_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Call wallet.reverse with named arguments; return the receipt."""
+    return one(
+        conn,
+        "select * from wallet.reverse(transaction_id => %s, idempotency_key => %s, amount => %s, "
+        "metadata => %s::jsonb, client_id => %s)",
+        [
+            transaction_id,
+            key() if idempotency_key is None else idempotency_key,
+            amount,
+            metadata,
+            client_id,
+        ],
+    )
+
+
+def transfer(
+    conn: Conn,
+    from_user_id: uuid.UUID,
+    to_user_id: uuid.UUID,
+    asset: str,
+    amount: int,
+    idempotency_key: str | None = None,
+    metadata: str = "{}",
+    client_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Call wallet.transfer with named arguments; return the transfer receipt."""
+    return one(
+        conn,
+        "select * from wallet.transfer(from_user_id => %s, to_user_id => %s, asset => %s, "
+        "amount => %s, idempotency_key => %s, metadata => %s::jsonb, client_id => %s)",
+        [
+            from_user_id,
+            to_user_id,
+            asset,
+            amount,
+            key() if idempotency_key is None else idempotency_key,
+            metadata,
+            client_id,
+        ],
+    )
+
+
 def create_client(
     conn: Conn,
     scopes: list[str],

@@ -133,6 +133,9 @@ def test_history_newest_first_with_an_opaque_cursor(
         "balance_after",
         "created_at",
         "metadata",
+        "counterparty_user_id",
+        "reverses",
+        "reversed_amount",
     }
     second = client.get(
         f"/v1/users/{user}/transactions", params={"limit": 2, "cursor": first["next_cursor"]}
@@ -180,6 +183,9 @@ def test_transaction_by_id_has_its_two_entries(
         ],
         "client": {"id": str(caller["client_id"]), "name": caller["name"]},
         "sql_user": None,
+        "counterparty_user_id": None,
+        "reverses": None,
+        "reversed_amount": "0",
     }
 
 

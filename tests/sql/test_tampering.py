@@ -105,14 +105,20 @@ def test_a_hand_written_posting_is_refused_even_when_it_adds_up(
 ) -> None:
     """Transaction, entries (chained right) and balances by hand, every trigger on: refused."""
     with raises_sqlstate("PW062") as error, conn.transaction():
+        # The wallet first: an UPDATE does not see rows inserted by its own statement.
+        conn.execute(
+            "insert into ledger.wallets (asset, holder, user_id)"
+            " values (%(asset)s, 'user', %(user)s)",
+            {"asset": asset, "user": user},
+        )
         conn.execute(
             """
             with t as (
                 insert into ledger.transactions (kind, asset, user_id, amount, idempotency_key)
                 values ('bonus', %(asset)s, %(user)s, 1000000, 'forged') returning *
             ), w as (
-                insert into ledger.wallets (asset, holder, user_id)
-                values (%(asset)s, 'user', %(user)s) returning *
+                select * from ledger.wallets
+                where asset = %(asset)s and holder = 'user' and user_id = %(user)s
             ), s as (
                 select * from ledger.wallets
                 where asset = %(asset)s and holder = 'treasury' and slot = 0

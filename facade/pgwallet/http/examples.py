@@ -30,7 +30,23 @@ RECEIPT = shapes.Receipt(
     AT,
     "5d1c7f0e9a2b4c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d",
 )
+BOB = UUID("6f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b")
+TRANSFER_RECEIPT = shapes.TransferReceipt(
+    TRANSACTION,
+    "transfer",
+    ALICE,
+    BOB,
+    "gold_coins",
+    "25",
+    "925",
+    "125",
+    AT,
+    "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+)
 POSTING = shapes.PostingRequest(ALICE, "gold_coins", "50", {"order": "A-1001"})
+TRANSFER = shapes.TransferRequest(ALICE, BOB, "gold_coins", "25", {"note": "happy birthday"})
+REVERSAL = shapes.ReversalRequest("20", {"reason": "item not delivered"})
 NEW_USER = shapes.NewUser("Carol", "carol@example.com")
 TRANSACTION_WITH_ENTRIES = shapes.Transaction(
     TRANSACTION,
@@ -46,9 +62,23 @@ TRANSACTION_WITH_ENTRIES = shapes.Transaction(
     ],
     shapes.ClientRef(UUID("5e1f0c1a-3b7d-4c2e-9f60-2d8a41b7c9e3"), "shop"),
     None,
+    None,
+    None,
+    "20",
 )
 HISTORY_ITEM = shapes.HistoryItem(
-    7, TRANSACTION, "spend", "gold_coins", "debit", "50", "950", AT, {"order": "A-1001"}
+    7,
+    TRANSACTION,
+    "spend",
+    "gold_coins",
+    "debit",
+    "50",
+    "950",
+    AT,
+    {"order": "A-1001"},
+    None,
+    None,
+    "20",
 )
 NEXT = "ZW50cnk6Nw"  # an opaque cursor
 
@@ -74,6 +104,10 @@ _DETAILS = {
         f"insufficient funds: user {ALICE} has 40 gold_coins, the spend needs 50"
     ),
     "balance_out_of_range": "balance out of range: the treasury of 'gold_coins' cannot issue more",
+    "reversal_exceeds_original": (
+        f"a reversal of 40 exceeds what is left of transaction {TRANSACTION}: 30 of its 50"
+    ),
+    "not_reversible": f"transaction {TRANSACTION} is a reversal: a reversal cannot be reversed",
     "unavailable": "The database is unreachable, busy or overloaded; retry later.",
 }
 

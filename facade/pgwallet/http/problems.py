@@ -79,6 +79,10 @@ CLIENT_NOT_FOUND = ProblemKind(404, "client_not_found", "Client not found")
 CLIENT_NAME_TAKEN = ProblemKind(409, "client_name_taken", "Client name taken")
 INSUFFICIENT_FUNDS = ProblemKind(422, "insufficient_funds", "Insufficient funds")
 BALANCE_OUT_OF_RANGE = ProblemKind(422, "balance_out_of_range", "Balance out of range")
+REVERSAL_EXCEEDS_ORIGINAL = ProblemKind(
+    422, "reversal_exceeds_original", "Reversal exceeds original"
+)
+NOT_REVERSIBLE = ProblemKind(409, "not_reversible", "Not reversible")
 UNAVAILABLE = ProblemKind(503, "unavailable", "Service unavailable", retry_after=True)
 INTERNAL_ERROR = ProblemKind(500, "internal_error", "Internal error")
 
@@ -95,6 +99,8 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW012": TRANSACTION_NOT_FOUND,
     "PW020": INSUFFICIENT_FUNDS,
     "PW021": BALANCE_OUT_OF_RANGE,
+    "PW022": REVERSAL_EXCEEDS_ORIGINAL,
+    "PW023": NOT_REVERSIBLE,
     "PW030": IDEMPOTENCY_KEY_REUSED,
     "PW031": IDEMPOTENCY_KEY_IN_PROGRESS,
     "PW032": UNAVAILABLE,  # wallet_busy: a lock wait exceeded lock_timeout

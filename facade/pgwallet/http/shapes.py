@@ -27,24 +27,56 @@ Amount = (
         str, msgspec.Meta(pattern=AMOUNT_PATTERN, description="digits, 1 .. 9223372036854775807")
     ]
 )
-Kind = Literal["topup", "bonus", "spend"]
+AssetCode = Annotated[str, msgspec.Meta(min_length=1, max_length=ASSET_CODE_MAX_LENGTH)]
+Kind = Literal["topup", "bonus", "spend", "reversal", "transfer"]
+PostingKind = Literal["topup", "bonus", "spend"]  # the kinds of one user and a system wallet
+
+
+def _check_amount(amount: int | str | None) -> None:
+    """What the Amount annotation cannot say: digits only, at most the bigint maximum."""
+    if amount is None:
+        return
+    # The pattern's `$` also matches before a final newline: "1\n" is no amount.
+    if isinstance(amount, str) and not amount.isdigit():
+        raise ValueError("amount must be digits only")
+    # The pattern bounds a string amount to 19 digits, not to the bigint maximum.
+    if int(amount) > BIGINT_MAX:
+        raise ValueError(f"amount must be at most {BIGINT_MAX}")
 
 
 class PostingRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The body of a topup, bonus or spend."""
 
     user_id: UUID
-    asset: Annotated[str, msgspec.Meta(min_length=1, max_length=ASSET_CODE_MAX_LENGTH)]
+    asset: AssetCode
     amount: Amount
     metadata: dict[str, Any] = {}
 
     def __post_init__(self) -> None:
-        # The pattern's `$` also matches before a final newline: "1\n" is no amount.
-        if isinstance(self.amount, str) and not self.amount.isdigit():
-            raise ValueError("amount must be digits only")
-        # The pattern bounds a string amount to 19 digits, not to the bigint maximum.
-        if int(self.amount) > BIGINT_MAX:
-            raise ValueError(f"amount must be at most {BIGINT_MAX}")
+        _check_amount(self.amount)
+
+
+class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of a transfer: credits from one user to another."""
+
+    from_user_id: UUID
+    to_user_id: UUID
+    asset: AssetCode
+    amount: Amount
+    metadata: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        _check_amount(self.amount)
+
+
+class ReversalRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of a reversal: how much to undo (absent: all that is left)."""
+
+    amount: Amount | None = None
+    metadata: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        _check_amount(self.amount)
 
 
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,6 +103,23 @@ class Receipt(msgspec.Struct):
     balance: str
     created_at: datetime
     hash: str | None
+
+
+class TransferReceipt(msgspec.Struct):
+    """The answer to a transfer: both users' balances right after it, and their entries'
+    hashes (hex)."""
+
+    transaction_id: UUID
+    kind: Literal["transfer"]
+    from_user_id: UUID
+    to_user_id: UUID
+    asset: str
+    amount: str
+    from_balance: str
+    to_balance: str
+    created_at: datetime
+    from_hash: str
+    to_hash: str
 
 
 class User(msgspec.Struct):
@@ -125,6 +174,9 @@ class HistoryItem(msgspec.Struct):
     balance_after: str
     created_at: datetime
     metadata: dict[str, Any]
+    counterparty_user_id: UUID | None  # the other user of a transfer or its reversal
+    reverses: UUID | None  # for a reversal, the transaction it undoes
+    reversed_amount: str  # how much of this transaction has been reversed so far
 
 
 class HistoryPage(msgspec.Struct):
@@ -151,7 +203,9 @@ class ClientRef(msgspec.Struct):
 
 class Transaction(msgspec.Struct):
     """A transaction with its entries; who posted it: a `client`, or else the `sql_user`
-    of a direct SQL call (both null for transactions posted before clients existed)."""
+    of a direct SQL call (both null for transactions posted before clients existed).
+    `counterparty_user_id`: a transfer's receiver (`user_id` is the sender); for a
+    transfer's reversal the original sender (`user_id` the original receiver)."""
 
     transaction_id: UUID
     kind: Kind
@@ -163,6 +217,9 @@ class Transaction(msgspec.Struct):
     entries: list[Entry]
     client: ClientRef | None
     sql_user: str | None
+    counterparty_user_id: UUID | None
+    reverses: UUID | None  # for a reversal, the transaction it undoes
+    reversed_amount: str  # how much of this one has been reversed so far
 
 
 class TransactionPage(msgspec.Struct):

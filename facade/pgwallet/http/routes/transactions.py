@@ -22,7 +22,8 @@ from pgwallet.http.shapes import ClientRef, Entry, Kind, Transaction, Transactio
 _LINES = (
     "select transaction_id, seq, kind, user_id, asset, amount::text as amount, created_at,"
     " metadata, entry_id, holder, direction, entry_amount::text as entry_amount,"
-    " balance_after::text as balance_after, client_id, client_name, sql_user"
+    " balance_after::text as balance_after, client_id, client_name, sql_user,"
+    " counterparty_user_id, reverses, reversed_amount::text as reversed_amount"
 )
 
 
@@ -45,6 +46,9 @@ def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
                 if line["client_id"] is None
                 else ClientRef(line["client_id"], line["client_name"]),
                 sql_user=line["sql_user"],
+                counterparty_user_id=line["counterparty_user_id"],
+                reverses=line["reverses"],
+                reversed_amount=line["reversed_amount"],
             )
         transaction.entries.append(
             Entry(
@@ -84,7 +88,10 @@ async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction
 )
 async def list_transactions(
     read_db: ReadDb,
-    user_id: Annotated[UUID | None, QueryParameter(description="Only this user's.")] = None,
+    user_id: Annotated[
+        UUID | None,
+        QueryParameter(description="Only this user's (as its user or its counterparty)."),
+    ] = None,
     asset: AssetFilter = None,
     kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
     limit: Limit = "50",

@@ -143,7 +143,8 @@ async def get_history(
     """A user's entries, newest first, optionally in one asset."""
     rows = await read_db.rows(
         "select entry_id, transaction_id, kind, asset, direction, amount::text as amount,"
-        " balance_after::text as balance_after, created_at, metadata"
+        " balance_after::text as balance_after, created_at, metadata, counterparty_user_id,"
+        " reverses, reversed_amount::text as reversed_amount"
         " from wallet.history(%s, %s, %s, %s)",
         [user_id, asset, int(limit), read_cursor(cursor, "entry", bigint)],
     )
