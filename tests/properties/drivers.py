@@ -75,15 +75,17 @@ class SqlDriver:
         row = self._run(statements.posting(key, request, caller.client_id))
         if isinstance(row, Refusal):
             return row
+        transfer = row["kind"] == "transfer"
         return Receipt(
             transaction_id=row["transaction_id"],
             kind=row["kind"],
-            user_id=row["user_id"],
+            user_id=row["from_user_id" if transfer else "user_id"],
             asset=row["asset"],
             amount=row["amount"],
-            balance=row["balance"],
+            balance=row["from_balance" if transfer else "balance"],
             created_at=row["created_at"],
             replayed=row["replayed"],
+            counterparty_balance=row["to_balance"] if transfer else None,
         )
 
     def balances(self, user_id: UUID) -> dict[str, int]:
@@ -93,6 +95,7 @@ class SqlDriver:
 
 # The contract's HTTP status of each refusal the machine can meet (section 4).
 PROBLEM_STATUS = {
+    "invalid_request": 400,
     "unauthorized": 401,
     "forbidden": 403,
     "insufficient_funds": 422,
@@ -101,6 +104,9 @@ PROBLEM_STATUS = {
     "idempotency_key_in_progress": 409,
     "asset_frozen": 409,
     "user_suspended": 409,
+    "transaction_not_found": 404,
+    "reversal_exceeds_original": 422,
+    "not_reversible": 409,
 }
 
 
@@ -131,14 +137,10 @@ class HttpDriver:
 
     def post(self, caller: Caller, key: str, request: Request) -> Outcome:
         assert caller.token is not None, "over HTTP every caller is a client"
+        path, body = self._route(request)
         response = self.client.post(
-            f"/v1/transactions/{request.kind}",
-            json={
-                "user_id": str(request.user_id),
-                "asset": request.asset,
-                "amount": str(request.amount),
-                "metadata": request.metadata,
-            },
+            path,
+            json=body,
             headers={"Idempotency-Key": key, "Authorization": f"Bearer {caller.token}"},
         )
         if response.status_code != 201:
@@ -147,17 +149,39 @@ class HttpDriver:
             assert response.status_code == PROBLEM_STATUS.get(problem["code"]), response.text
             return Refusal(problem["code"])
         body = response.json()
+        transfer = body["kind"] == "transfer"
+        balance = body["from_balance" if transfer else "balance"]
         assert isinstance(body["amount"], str), body
-        assert isinstance(body["balance"], str), body
+        assert isinstance(balance, str), body
         return Receipt(
             transaction_id=UUID(body["transaction_id"]),
             kind=body["kind"],
-            user_id=UUID(body["user_id"]),
+            user_id=UUID(body["from_user_id" if transfer else "user_id"]),
             asset=body["asset"],
             amount=int(body["amount"]),
-            balance=int(body["balance"]),
+            balance=int(balance),
             created_at=datetime.fromisoformat(body["created_at"]),
             replayed=response.headers.get("Idempotent-Replayed") == "true",
+            counterparty_balance=int(body["to_balance"]) if transfer else None,
+        )
+
+    @staticmethod
+    def _route(request: Request) -> tuple[str, dict[str, Any]]:
+        """The path and body of a posting."""
+        amount = {} if request.amount is None else {"amount": str(request.amount)}
+        if request.kind == "reversal":
+            return (
+                f"/v1/transactions/{request.reverses}/reversals",
+                {**amount, "metadata": request.metadata},
+            )
+        parties = (
+            {"from_user_id": str(request.user_id), "to_user_id": str(request.to_user_id)}
+            if request.kind == "transfer"
+            else {"user_id": str(request.user_id)}
+        )
+        return (
+            f"/v1/transactions/{request.kind}",
+            {**parties, "asset": request.asset, **amount, "metadata": request.metadata},
         )
 
     def balances(self, user_id: UUID) -> dict[str, int]:

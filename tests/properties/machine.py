@@ -1,7 +1,10 @@
 """The state machine: pgwallet against the model, one rule at a time.
 
 Rules create users, assets and clients (with some scopes, maybe limited to
-an asset and an amount), post as one of those callers with fresh keys, send
+an asset and an amount), post as one of those callers with fresh keys (every
+kind: topups, bonuses, spends, transfers, to oneself too, and reversals of
+any transaction of the run, whole or partial, of more than is left, of a
+reversal, clawbacks that would overdraw), send
 earlier keys again (with the same request: the stored receipt must come
 back; with a changed one: PW030), send a key another caller used (its own,
 then), spend more than the balance, freeze and unfreeze assets, suspend and
@@ -26,6 +29,7 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
 )
 
@@ -37,6 +41,7 @@ from tests.properties.model import (
     MAX_AMOUNT,
     POSTED,
     REPLAYED,
+    SCOPES,
     SQL_CALLER,
     Caller,
     Model,
@@ -113,14 +118,18 @@ class WalletMachine(RuleBasedStateMachine):
             assert outcome == Receipt(**{**vars(first), "replayed": True}), (outcome, first)
         else:
             assert POSTED in allowed, f"posted, expected {set(allowed)}"
-            self.model.apply(caller, key, request, outcome)
+            move = self.model.apply(caller, key, request, outcome)
             assert (outcome.kind, outcome.user_id, outcome.asset, outcome.amount) == (
-                request.kind,
-                request.user_id,
-                request.asset,
-                request.amount,
+                move.kind,
+                move.receipt_user,
+                move.asset,
+                move.amount,
             ), outcome
-            assert outcome.balance == self.model.balance(request.user_id, request.asset), outcome
+            assert outcome.balance == self.model.balance(move.receipt_user, move.asset), outcome
+            if move.kind == "transfer":
+                assert move.credited is not None
+                expected = self.model.balance(move.credited, move.asset)
+                assert outcome.counterparty_balance == expected, outcome
         return Sent(caller, key, request)
 
     def _new_client(
@@ -166,12 +175,12 @@ class WalletMachine(RuleBasedStateMachine):
     @initialize(target=callers)
     def first_callers(self) -> Any:
         """A client that may post every kind and, where the driver can, a direct SQL caller."""
-        everything = self._new_client(frozenset(KINDS))
+        everything = self._new_client(frozenset(SCOPES))
         return multiple(everything, *([SQL_CALLER] if self.driver.direct_sql else []))
 
     @rule(
         target=callers,
-        scopes=st.frozensets(kinds, min_size=1),
+        scopes=st.frozensets(st.sampled_from(SCOPES), min_size=1),
         asset=st.none() | assets,
         max_amount=st.none() | small_amounts,
     )
@@ -223,6 +232,44 @@ class WalletMachine(RuleBasedStateMachine):
     def overspend(self, caller: Caller, user: UUID, asset: str, extra: int) -> Sent:
         amount = min(self.model.balance(user, asset) + extra, MAX_AMOUNT)
         return self._submit(caller, self.names.key(), Request("spend", user, asset, amount))
+
+    @rule(
+        target=sent,
+        caller=callers,
+        sender=users,
+        receiver=users,
+        asset=assets,
+        amount=small_amounts,
+        metadata=metadatas,
+    )
+    def transfer(
+        self,
+        caller: Caller,
+        sender: UUID,
+        receiver: UUID,
+        asset: str,
+        amount: int,
+        metadata: dict[str, Any],
+    ) -> Sent:
+        """A transfer; the same user at both ends now and then (refused)."""
+        request = Request("transfer", sender, asset, amount, metadata, to_user_id=receiver)
+        return self._submit(caller, self.names.key(), request)
+
+    @precondition(lambda self: bool(self.model.ledger))
+    @rule(
+        target=sent,
+        caller=callers,
+        data=st.data(),
+        amount=st.none() | small_amounts,
+        metadata=metadatas,
+    )
+    def reverse(
+        self, caller: Caller, data: st.DataObject, amount: int | None, metadata: dict[str, Any]
+    ) -> Sent:
+        """A reversal of any transaction of the run (a reversal too), all that is left or some."""
+        original = data.draw(st.sampled_from(sorted(self.model.ledger)), label="reverses")
+        request = Request("reversal", None, None, amount, metadata, reverses=original)
+        return self._submit(caller, self.names.key(), request)
 
     @rule(sent=sent)
     def send_again(self, sent: Sent) -> None:

@@ -34,9 +34,23 @@ def call(function: str, **arguments: Any) -> str:
 def posting(key: str, request: Request, client_id: UUID | None = None) -> str:
     """A posting; a client's carries its id (a direct SQL call's has none)."""
     client = {"client_id": client_id} if client_id else {}
+    if request.kind == "reversal":
+        return call(
+            "reverse",
+            transaction_id=request.reverses,
+            idempotency_key=key,
+            amount=request.amount,
+            metadata=request.metadata,
+            **client,
+        )
+    parties = (
+        {"from_user_id": request.user_id, "to_user_id": request.to_user_id}
+        if request.kind == "transfer"
+        else {"user_id": request.user_id}
+    )
     return call(
         request.kind,
-        user_id=request.user_id,
+        **parties,
         asset=request.asset,
         amount=request.amount,
         idempotency_key=key,

@@ -2,8 +2,10 @@
 
 Hypothesis plans a batch: a few users and assets with starting funds, then
 postings of every kind by one of three callers (a direct SQL call, two
-clients), some sent twice with the same key (the same request, a changed
-amount, or by another caller, whose keys are its own). The batch runs on
+clients): topups, bonuses, spends, transfers between the users (crossing in
+both directions) and reversals of the starting topups (whole or partial,
+racing each other), some sent twice with the same key (the same request, a
+changed amount, or by another caller, whose keys are its own). The batch runs on
 four connections released together by a barrier. Afterwards the ledger
 must equal the model applied to exactly the postings that reported a new
 transaction, in the order the database committed them; every refusal must
@@ -34,6 +36,7 @@ from tests.properties.model import (
     Caller,
     Kind,
     Model,
+    Move,
     Outcome,
     Receipt,
     Refusal,
@@ -49,12 +52,17 @@ CONCURRENT_REFUSALS = {
     "insufficient_funds",
     "idempotency_key_in_progress",
     "idempotency_key_reused",
+    "reversal_exceeds_original",
 }
 
 
 @dataclass(frozen=True)
 class PlannedPosting:
-    """A posting by index into the batch's users and assets, and the index of its key."""
+    """A posting by index into the batch's users and assets, and the index of its key.
+
+    A transfer goes from `user` to the next user; a reversal undoes `user`'s starting
+    topup in `asset`, by `amount` or (whole) by all that is left.
+    """
 
     kind: Kind
     user: int
@@ -62,6 +70,7 @@ class PlannedPosting:
     amount: int
     caller: int  # 0: a direct SQL call, 1 and 2: clients
     key: int = 0
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,16 +83,17 @@ class Plan:
 
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
-    users = draw(st.integers(1, 3))
+    users = draw(st.integers(2, 3))
     assets = draw(st.integers(1, 2))
-    funds = {(u, a): draw(st.integers(0, 60)) for u in range(users) for a in range(assets)}
+    funds = {(u, a): draw(st.integers(1, 60)) for u in range(users) for a in range(assets)}
     planned = st.builds(
         PlannedPosting,
-        kind=st.sampled_from(KINDS),
+        kind=st.sampled_from((*KINDS, "transfer", "reversal")),
         user=st.integers(0, users - 1),
         asset=st.integers(0, assets - 1),
         amount=st.integers(1, 40),
         caller=st.integers(0, CALLERS - 1),
+        whole=st.booleans(),
     )
     postings = [
         replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=16)))
@@ -164,17 +174,23 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         )
         for _ in range(CALLERS - 1)
     ]
+    funding: dict[tuple[int, int], UUID] = {}
     for (u, a), amount in plan.funds.items():
-        if amount:
-            key, request = names.key(), Request("topup", users[u], assets[a], amount)
-            receipt = setup.post(SQL_CALLER, key, request)
-            assert isinstance(receipt, Receipt), receipt
-            model.apply(SQL_CALLER, key, request, receipt)
+        key, funds = names.key(), Request("topup", users[u], assets[a], amount)
+        receipt = setup.post(SQL_CALLER, key, funds)
+        assert isinstance(receipt, Receipt), receipt
+        model.apply(SQL_CALLER, key, funds, receipt)
+        funding[(u, a)] = receipt.transaction_id
     keys = [f"{names.key()}-{i}" for i in range(len(plan.postings))]
-    sends = [
-        (callers[p.caller], keys[p.key], Request(p.kind, users[p.user], assets[p.asset], p.amount))
-        for p in plan.postings
-    ]
+
+    def request_of(p: PlannedPosting) -> Request:
+        if p.kind == "reversal":
+            amount = None if p.whole else p.amount
+            return Request("reversal", None, None, amount, reverses=funding[(p.user, p.asset)])
+        to = users[(p.user + 1) % plan.users] if p.kind == "transfer" else None
+        return Request(p.kind, users[p.user], assets[p.asset], p.amount, to_user_id=to)
+
+    sends = [(callers[p.caller], keys[p.key], request_of(p)) for p in plan.postings]
 
     outcomes = run_at_once(lanes, sends)
 
@@ -204,12 +220,15 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         for (client_id, key), (_, receipt) in posted.items()
     )
 
-    # The model applied to exactly the successes, in the order their user entries were written.
+    # The model applied to exactly the successes, in the order their first user entries
+    # were written: that is their commit order wherever two share a user (a posting holds
+    # its users' locks from before it writes its entries until it commits).
     order = owner.execute(
         "select t.client_id, t.idempotency_key from ledger.entries as e"
         " join ledger.transactions as t on t.id = e.transaction_id"
         " join ledger.wallets as w on w.id = e.wallet_id"
-        " where w.holder = 'user' and t.idempotency_key = any(%s) order by e.id",
+        " where w.holder = 'user' and t.idempotency_key = any(%s)"
+        " group by t.id order by min(e.id)",
         [keys],
     ).fetchall()
     seen = {(user, asset): [model.balance(user, asset)] for user in users for asset in assets}
@@ -218,15 +237,31 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         request, receipt = posted[(caller.client_id, row["idempotency_key"])]
         allowed = model.allowed(caller, row["idempotency_key"], request)
         assert allowed == {POSTED}, (request, model.balances)
-        model.apply(caller, row["idempotency_key"], request, receipt)
-        pair = (request.user_id, request.asset)
-        assert receipt.balance == model.balance(*pair), (request, receipt)
-        seen[pair].append(receipt.balance)
+        move = model.apply(caller, row["idempotency_key"], request, receipt)
+        assert receipt.balance == model.balance(move.receipt_user, move.asset), (request, receipt)
+        for user in (move.debited, move.credited):
+            if user is not None:
+                seen[(user, move.asset)].append(model.balance(user, move.asset))
     checks.assert_balances_as_modelled(owner, model)
     checks.assert_wallets_add_up(owner, model)
     checks.assert_verify_passes(owner)
-    # A refused spend met a balance below its amount at some point of its user's history.
+    # A posting refused for funds met a balance below its amount at some point of the
+    # history of the user it debits (for a clawback, the user of the starting topup; a
+    # whole clawback's amount is what was left then, which the model does not replay).
     for (_, _, request), outcome in zip(sends, outcomes, strict=True):
-        if isinstance(outcome, Refusal) and outcome.code == "insufficient_funds":
-            pair = (request.user_id, request.asset)
-            assert min(seen[pair]) < request.amount, (request, seen[pair])
+        refused = isinstance(outcome, Refusal) and outcome.code == "insufficient_funds"
+        if refused and request.amount is not None:
+            debited = debited_pair(model, request)
+            assert min(seen[debited]) < request.amount, (request, seen[debited])
+
+
+def debited_pair(model: Model, request: Request) -> tuple[UUID, str]:
+    """The user wallet a posting takes from: its sender, or a clawback's original user."""
+    if request.kind == "reversal":
+        assert request.reverses is not None
+        original: Move = model.ledger[request.reverses]
+        assert original.credited is not None
+        return (original.credited, original.asset)
+    assert request.user_id is not None
+    assert request.asset is not None
+    return (request.user_id, request.asset)
