@@ -1,14 +1,15 @@
 // The topup, bonus and spend forms. Each form holds an Idempotency-Key made
-// when it is shown (page load, user switch, after a success): a double click
-// is one submission, and a retry after a network failure sends the same key,
-// so the server posts once whatever happens. An error is shown next to its
-// form and changes nothing else.
+// when it is shown (page load, user switch, after a success; see once.js): a
+// double click is one submission, and a retry after a network failure sends
+// the same key, so the server posts once whatever happens. An error is shown
+// next to its form and changes nothing else.
 
-import { call, newIdempotencyKey, plainWords } from "./api.js";
+import { call, plainWords } from "./api.js";
+import { freshKey, sendOnce } from "./once.js";
 
 const VERBS = { topup: "Top up", bonus: "Give bonus", spend: "Spend" };
 const DONE = { topup: "Topped up", bonus: "Gave a bonus of", spend: "Spent" };
-const AMOUNT_RULE =
+export const AMOUNT_RULE =
   "The amount must be a whole number from 1 to 9223372036854775807, without sign, spaces or decimals.";
 
 export class PostingForms {
@@ -34,7 +35,7 @@ export class PostingForms {
     for (const form of this.forms) {
       form.reset();
       this.say(form, "", "");
-      form.dataset.key = newIdempotencyKey();
+      freshKey(form);
     }
   }
 
@@ -55,35 +56,28 @@ export class PostingForms {
   }
 
   async submit(form) {
-    if (form.getAttribute("aria-busy") === "true") return; // the second click of a double click
-    form.setAttribute("aria-busy", "true");
     const kind = form.dataset.kind;
     const { asset, amount, note } = Object.fromEntries(new FormData(form));
     const body = { user_id: this.wallet.userId, asset, amount: amount.trim() };
     if (note.trim()) body.metadata = { note: note.trim() };
-    this.say(form, "", "");
     try {
-      const receipt = await call("POST", `/v1/transactions/${kind}`, {
-        body,
-        idempotencyKey: form.dataset.key,
+      const receipt = await sendOnce(form, (idempotencyKey) => {
+        this.say(form, "", "");
+        return call("POST", `/v1/transactions/${kind}`, { body, idempotencyKey });
       });
+      if (!receipt) return; // the second click of a double click
       form.reset();
       form.querySelector("select").value = asset;
-      form.dataset.key = newIdempotencyKey(); // the next posting is a new one
       const name = this.wallet.assetName(asset);
       this.say(form, "", `${DONE[kind]} ${receipt.amount} ${name}; the balance is now ${receipt.balance}.`);
       this.onPosted(); // a failed refresh is retried by the next poll, not shown as this form's error
     } catch (error) {
-      // A changed form sent with a key already used: the earlier request did post.
-      if (error.code === "idempotency_key_reused") form.dataset.key = newIdempotencyKey();
       const context = {
         asset: this.wallet.assetName(asset),
         balance: this.wallet.balanceOf(asset),
         invalid: AMOUNT_RULE,
       };
       this.say(form, plainWords(error, context), "");
-    } finally {
-      form.removeAttribute("aria-busy");
     }
   }
 }
