@@ -1,10 +1,11 @@
 """What the browser tests do on the dashboard and ask the API, in the words of the page."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, Route
 
 ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 BOB = "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12"
@@ -73,3 +74,19 @@ def api_topup(api: httpx.Client, user_id: str, asset: str, amount: str) -> None:
         headers={"Idempotency-Key": f"browser-test-{uuid.uuid4()}"},
     )
     assert response.status_code == 201, response.text
+
+
+def lose_the_first_answer(keys: list[str | None]) -> Callable[[Route], None]:
+    """A route handler that lets the server answer the first request but keeps the answer from
+    the page (a dropped connection), and lets later ones through; it notes each request's
+    Idempotency-Key in `keys`."""
+
+    def handle(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # the server posts, but the answer never reaches the page
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    return handle

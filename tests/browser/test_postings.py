@@ -6,7 +6,7 @@ import uuid
 import httpx
 import psycopg
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.support import (
     BOB,
@@ -16,6 +16,7 @@ from tests.browser.support import (
     balance,
     fill_posting,
     history_rows,
+    lose_the_first_answer,
     new_user,
     open_wallet,
     posting_form,
@@ -120,16 +121,7 @@ def test_a_retry_after_a_lost_answer_posts_once(
     page: Page, api: httpx.Client, fresh_user: str
 ) -> None:
     keys: list[str | None] = []
-
-    def lose_the_first_answer(route: Route) -> None:
-        keys.append(route.request.headers.get("idempotency-key"))
-        if len(keys) == 1:
-            route.fetch()  # the server posts, but the answer never reaches the page
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    page.route("**/v1/transactions/topup", lose_the_first_answer)
+    page.route("**/v1/transactions/topup", lose_the_first_answer(keys))
     form = fill_posting(page, "topup", "gold_coins", "40")
     button = form.get_by_role("button", name="Top up")
     button.click()
