@@ -6,6 +6,7 @@
 import { call } from "./api.js";
 import { SIGNED_OUT, adoptTokenFromAddress, forgetToken, signIn, token } from "./auth.js";
 import { PostingForms } from "./postings.js";
+import { Reversals } from "./reversals.js";
 import { UserPicker } from "./users.js";
 import { Wallet } from "./wallet.js";
 
@@ -14,6 +15,7 @@ const POLL_MS = 3000;
 const wallet = new Wallet();
 const forms = new PostingForms(wallet, () => wallet.refresh());
 const picker = new UserPicker((id) => show(id, { push: true }));
+const reversals = new Reversals(wallet, () => wallet.refresh());
 
 /** Show a user; `push` adds the switch to the browser's history (Back returns). */
 function show(userId, { push }) {
@@ -21,6 +23,7 @@ function show(userId, { push }) {
   if (push && location.pathname + location.search !== address) history.pushState(null, "", address);
   picker.mark(userId);
   forms.reset();
+  reversals.reset();
   return wallet.show(userId);
 }
 

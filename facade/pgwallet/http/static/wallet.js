@@ -9,7 +9,8 @@ const PAGE_SIZE = 20;
 
 const $ = (id) => document.getElementById(id);
 
-function element(tag, className, text) {
+/** A new element, with a class and text when given. */
+export function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -33,12 +34,18 @@ export class Wallet {
     this.nextCursor = null;
     this.generation = 0; // answers for a user no longer shown are dropped
     this.listeners = [];
+    this.rowListeners = [];
     $("load-more").addEventListener("click", () => this.loadMore());
   }
 
   /** Call `listener()` whenever the balances were redrawn. */
   onBalances(listener) {
     this.listeners.push(listener);
+  }
+
+  /** Call `listener(row, entry)` for each history row drawn, to add to what it shows. */
+  onRow(listener) {
+    this.rowListeners.push(listener);
   }
 
   assetName(code) {
@@ -171,6 +178,7 @@ export class Wallet {
       ...this.entries.map((e) => {
         const row = element("tr");
         row.dataset.entry = e.entry_id;
+        row.dataset.transaction = e.transaction_id;
         const when = element("time", "", new Date(e.created_at).toLocaleString());
         when.dateTime = e.created_at;
         // ASCII signs, so that a copied amount is a number again.
@@ -182,12 +190,14 @@ export class Wallet {
           ["num amount", element("span", e.direction, `${sign}${e.amount}`)],
           ["num balance-after", e.balance_after],
           ["note", noteOf(e.metadata)],
+          ["actions", ""],
         ];
         for (const [className, content] of cells) {
           const cell = element("td", className);
           cell.append(content);
           row.append(cell);
         }
+        for (const listener of this.rowListeners) listener(row, e);
         return row;
       }),
     );
