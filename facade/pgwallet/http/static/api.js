@@ -67,7 +67,7 @@ export function plainWords(error, context = {}) {
     case "network":
       return "The server could not be reached. Try again: the same request will not post twice.";
     case "insufficient_funds":
-      return `Not enough ${asset} for this spend` +
+      return `Not enough ${asset} for this ${context.action || "spend"}` +
         (context.balance === undefined ? "." : `: the balance is ${context.balance}.`);
     case "invalid_request":
       return context.invalid || error.message;

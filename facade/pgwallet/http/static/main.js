@@ -7,6 +7,7 @@ import { call } from "./api.js";
 import { SIGNED_OUT, adoptTokenFromAddress, forgetToken, signIn, token } from "./auth.js";
 import { PostingForms } from "./postings.js";
 import { Reversals } from "./reversals.js";
+import { Transfers } from "./transfers.js";
 import { UserPicker } from "./users.js";
 import { Wallet } from "./wallet.js";
 
@@ -16,6 +17,7 @@ const wallet = new Wallet();
 const forms = new PostingForms(wallet, () => wallet.refresh());
 const picker = new UserPicker((id) => show(id, { push: true }));
 const reversals = new Reversals(wallet, () => wallet.refresh());
+const transfers = new Transfers(wallet, (id) => show(id, { push: true }), () => wallet.refresh());
 
 /** Show a user; `push` adds the switch to the browser's history (Back returns). */
 function show(userId, { push }) {
@@ -24,6 +26,7 @@ function show(userId, { push }) {
   picker.mark(userId);
   forms.reset();
   reversals.reset();
+  transfers.reset();
   return wallet.show(userId);
 }
 

@@ -39,9 +39,9 @@ export class PostingForms {
     }
   }
 
-  /** Offer the assets of the wallet shown, keeping each form's choice. */
+  /** Offer the assets of the wallet shown in every form of the section, keeping each choice. */
   fillAssets() {
-    for (const select of document.querySelectorAll("form.posting select[name=asset]")) {
+    for (const select of document.querySelectorAll(".forms select[name=asset]")) {
       const chosen = select.value;
       select.replaceChildren(
         ...this.wallet.balances.map(({ asset }) => new Option(this.wallet.assetName(asset), asset)),

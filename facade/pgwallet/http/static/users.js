@@ -9,6 +9,13 @@ const SEARCH_DELAY_MS = 250;
 
 const $ = (id) => document.getElementById(id);
 
+/** A user as a list shows them: the name, the email below it. */
+export function nameAndEmail(user) {
+  const email = document.createElement("small");
+  email.textContent = user.email;
+  return [user.name, email];
+}
+
 export class UserPicker {
   /** `select(id)` switches the page to that user. */
   constructor(select) {
@@ -53,9 +60,7 @@ export class UserPicker {
       const link = document.createElement("a");
       link.href = `/?user=${encodeURIComponent(user.id)}`;
       link.dataset.user = user.id;
-      const email = document.createElement("small");
-      email.textContent = user.email;
-      link.append(user.name, email);
+      link.append(...nameAndEmail(user));
       const item = document.createElement("li");
       item.append(link);
       return item;
