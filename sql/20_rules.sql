@@ -2,6 +2,44 @@
 -- functions call these before they touch anything; the CHECK constraints of
 -- migrations/ hold the same rules as a backstop, and the facade mirrors them
 -- in pgwallet/rules.py (a test compares the three).
+--
+-- A rule a posting checks is written once, as a function that returns the
+-- refusal (or null): a single posting raises it (wallet_internal.refuse), a
+-- batch records it against its item and goes on with the next
+-- (38_batches.sql), without a subtransaction per item.
+
+-- Why an argument or a posting is refused: an error of the catalogue
+-- (15_errors.sql) with its message, detail and hint.
+create type wallet_internal.refusal as (
+    sqlstate text,
+    message text,
+    detail text,
+    hint text
+);
+
+-- Raise a refusal; nothing when there is none.
+create function wallet_internal.refuse(refusal wallet_internal.refusal)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    -- RAISE cannot leave an option out conditionally, and an empty one still
+    -- shows (an empty DETAIL: line in psql): one RAISE per shape.
+    if refusal.sqlstate is null then
+        return;
+    elsif refusal.detail is null and refusal.hint is null then
+        raise exception using errcode = refusal.sqlstate, message = refusal.message;
+    elsif refusal.hint is null then
+        raise exception using errcode = refusal.sqlstate, message = refusal.message, detail = refusal.detail;
+    elsif refusal.detail is null then
+        raise exception using errcode = refusal.sqlstate, message = refusal.message, hint = refusal.hint;
+    end if;
+    raise exception using
+        errcode = refusal.sqlstate, message = refusal.message, detail = refusal.detail, hint = refusal.hint;
+end;
+$$;
 
 -- The posting functions lock, check and write assuming READ COMMITTED, where
 -- each statement sees what committed before it: under REPEATABLE READ a
@@ -35,21 +73,27 @@ as $$
     select 9223372036854775807::bigint;
 $$;
 
-create function wallet_internal.check_amount(amount bigint)
-returns void
-language plpgsql
+create function wallet_internal.amount_refusal(amount bigint)
+returns wallet_internal.refusal
+language sql
 immutable
 set search_path = ''
 as $$
-begin
-    if amount is null or amount < 1 then
-        raise exception using
-            errcode = 'PW001',
-            message = format('invalid amount %s: an amount must be at least 1', coalesce(amount::text, 'null')),
-            hint = format('Amounts are whole numbers of the asset''s smallest unit, 1 to %s.',
-                wallet_internal.bigint_max());
-    end if;
-end;
+    select case when amount is null or amount < 1 then row(
+        'PW001',
+        format('invalid amount %s: an amount must be at least 1', coalesce(amount::text, 'null')),
+        null,
+        format('Amounts are whole numbers of the asset''s smallest unit, 1 to %s.', wallet_internal.bigint_max())
+    )::wallet_internal.refusal end;
+$$;
+
+create function wallet_internal.check_amount(amount bigint)
+returns void
+language sql
+immutable
+set search_path = ''
+as $$
+    select wallet_internal.refuse(wallet_internal.amount_refusal(amount));
 $$;
 
 -- A transfer moves credits between two users: the same user twice is no
@@ -92,8 +136,10 @@ $$;
 -- Metadata as it is stored: a JSON object, '{}' when none was given, of at
 -- most 16 KiB and 32 levels. The bound keeps one page of history (500
 -- entries) small, and a deep value from exhausting a reader's stack.
-create function wallet_internal.checked_metadata(metadata jsonb)
-returns jsonb
+-- Metadata (null: none, '{}') must be a JSON object of at most 16 KiB that
+-- nests at most 32 levels.
+create function wallet_internal.metadata_refusal(metadata jsonb)
+returns wallet_internal.refusal
 language plpgsql
 immutable
 set search_path = ''
@@ -105,45 +151,63 @@ declare
     v_text text;
 begin
     if pg_catalog.jsonb_typeof(v_metadata) <> 'object' then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid metadata: it must be a JSON object, not %s', pg_catalog.jsonb_typeof(v_metadata));
+        return row('PW002', format('invalid metadata: it must be a JSON object, not %s',
+            pg_catalog.jsonb_typeof(v_metadata)), null, null)::wallet_internal.refusal;
     end if;
     if v_metadata = '{}' then
-        return v_metadata;
+        return null;
     end if;
     v_text := v_metadata::text;
     if octet_length(v_text) > c_max_bytes then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid metadata: %s bytes, at most %s', octet_length(v_text), c_max_bytes);
+        return row('PW002', format('invalid metadata: %s bytes, at most %s', octet_length(v_text), c_max_bytes),
+            null, null)::wallet_internal.refusal;
     end if;
     -- Fewer brackets than the bound (in strings too) cannot nest deeper;
     -- only then is the depth worth measuring.
     if octet_length(v_text) - octet_length(replace(replace(v_text, '{', ''), '[', '')) > c_max_depth
         and wallet_internal.json_depth(v_metadata) > c_max_depth then
-        raise exception using
-            errcode = 'PW002',
-            message = format('invalid metadata: it nests deeper than %s levels', c_max_depth);
+        return row(
+            'PW002', format('invalid metadata: it nests deeper than %s levels', c_max_depth), null, null
+        )::wallet_internal.refusal;
     end if;
-    return v_metadata;
+    return null;
 end;
 $$;
 
-create function wallet_internal.check_idempotency_key(idempotency_key text)
-returns void
+-- The metadata to store ('{}' for null), or the refusal raised.
+create function wallet_internal.checked_metadata(metadata jsonb)
+returns jsonb
 language plpgsql
 immutable
 set search_path = ''
 as $$
 begin
-    if idempotency_key is null or idempotency_key !~ '^[\x20-\x7e]{1,255}$' then
-        raise exception using
-            errcode = 'PW003',
-            message = 'invalid idempotency key: it must be 1 to 255 printable ASCII characters',
-            detail = format('The key has %s characters.', coalesce(length(idempotency_key), 0));
-    end if;
+    perform wallet_internal.refuse(wallet_internal.metadata_refusal(metadata));
+    return coalesce(metadata, '{}');
 end;
+$$;
+
+create function wallet_internal.idempotency_key_refusal(idempotency_key text)
+returns wallet_internal.refusal
+language sql
+immutable
+set search_path = ''
+as $$
+    select case when idempotency_key is null or idempotency_key !~ '^[\x20-\x7e]{1,255}$' then row(
+        'PW003',
+        'invalid idempotency key: it must be 1 to 255 printable ASCII characters',
+        format('The key has %s characters.', coalesce(length(idempotency_key), 0)),
+        null
+    )::wallet_internal.refusal end;
+$$;
+
+create function wallet_internal.check_idempotency_key(idempotency_key text)
+returns void
+language sql
+immutable
+set search_path = ''
+as $$
+    select wallet_internal.refuse(wallet_internal.idempotency_key_refusal(idempotency_key));
 $$;
 
 -- Whether a text holds a control character (tab, newline...) or an invisible

@@ -71,7 +71,7 @@ begin
 end;
 $$;
 
--- Step 3: lock a user who may post (exists, not suspended).
+-- Step 3: lock a user who may post.
 create function wallet_internal.lock_user(user_id uuid)
 returns ledger.users
 language plpgsql
@@ -84,15 +84,7 @@ begin
     from ledger.users as u
     where u.id = lock_user.user_id
     for no key update;
-    if not found then
-        perform wallet_internal.raise_user_not_found(user_id);
-    end if;
-    if v_user.status = 'suspended' then
-        raise exception using
-            errcode = 'PW041',
-            message = format('user %s is suspended', user_id),
-            hint = 'An operator lifts it with wallet.set_user_status(user_id, ''active'').';
-    end if;
+    perform wallet_internal.refuse(wallet_internal.user_refusal(v_user, user_id));
     return v_user;
 end;
 $$;

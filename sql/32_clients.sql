@@ -91,6 +91,35 @@ $$;
 -- Refuse a posting the client may not make: a revoked or unknown client
 -- (PW070), a scope, an asset or an amount it lacks (PW071). A direct SQL
 -- call (client_id null) may do anything its role may.
+create function wallet_internal.client_refusal(
+    client ledger.clients, client_id uuid, scope text, asset text, amount bigint
+)
+returns wallet_internal.refusal
+language sql
+immutable
+set search_path = ''
+as $$
+    select case
+        when client_id is null then null
+        when client.id is null or client.revoked_at is not null then row(
+            'PW070', format('client %s is unknown or revoked', client_id), null, null
+        )::wallet_internal.refusal
+        when not scope = any (client.scopes) then row(
+            'PW071', format('client %L lacks the scope %L', client.name, scope),
+            format('Its scopes: %s.', array_to_string(client.scopes, ', ')), null
+        )::wallet_internal.refusal
+        when client.assets is not null and not asset = any (client.assets) then row(
+            'PW071', format('client %L may not post in asset %L', client.name, asset),
+            format('Its assets: %s.', array_to_string(client.assets, ', ')), null
+        )::wallet_internal.refusal
+        when client.max_amount is not null and amount > client.max_amount then row(
+            'PW071',
+            format('client %L may post at most %s at a time, not %s', client.name, client.max_amount, amount),
+            null, null
+        )::wallet_internal.refusal
+    end;
+$$;
+
 create function wallet_internal.authorize(client_id uuid, scope text, asset text, amount bigint)
 returns void
 language plpgsql
@@ -104,28 +133,7 @@ begin
         return;
     end if;
     select * into v_client from ledger.clients as c where c.id = authorize.client_id;
-    if not found or v_client.revoked_at is not null then
-        raise exception using
-            errcode = 'PW070',
-            message = format('client %s is unknown or revoked', client_id);
-    end if;
-    if not scope = any (v_client.scopes) then
-        raise exception using
-            errcode = 'PW071',
-            message = format('client %L lacks the scope %L', v_client.name, scope),
-            detail = format('Its scopes: %s.', array_to_string(v_client.scopes, ', '));
-    end if;
-    if v_client.assets is not null and not asset = any (v_client.assets) then
-        raise exception using
-            errcode = 'PW071',
-            message = format('client %L may not post in asset %L', v_client.name, asset),
-            detail = format('Its assets: %s.', array_to_string(v_client.assets, ', '));
-    end if;
-    if v_client.max_amount is not null and amount > v_client.max_amount then
-        raise exception using
-            errcode = 'PW071',
-            message = format('client %L may post at most %s at a time, not %s', v_client.name, v_client.max_amount, amount);
-    end if;
+    perform wallet_internal.refuse(wallet_internal.client_refusal(v_client, client_id, scope, asset, amount));
 end;
 $$;
 

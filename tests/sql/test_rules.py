@@ -44,7 +44,7 @@ def test_bigint_max_is_the_databases(conn: Conn) -> None:
         (
             rules.IDEMPOTENCY_KEY_PATTERN,
             "idempotency_keys",
-            "wallet_internal.check_idempotency_key",
+            "wallet_internal.idempotency_key_refusal",
         ),
         (rules.EMAIL_PATTERN, "users", "wallet_internal.checked_email"),
         (rules.ASSET_CODE_PATTERN, "assets", "wallet_internal.check_asset_code"),
