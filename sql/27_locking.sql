@@ -253,26 +253,37 @@ begin
 end;
 $$;
 
--- Refuse (PW021) a posting that would take a system wallet's total (known
--- when system_slot locked all its slots) out of bigint.
+-- A posting that would take a system wallet's total (known when
+-- system_slot locked all its slots) out of bigint: PW021.
+create function wallet_internal.system_total_refusal(
+    holder text, asset text, total numeric, amount bigint, debited boolean
+)
+returns wallet_internal.refusal
+language sql
+immutable
+set search_path = ''
+as $$
+    select case
+        when total is not null
+            and (total + case when debited then -amount else amount end)
+            not between (-wallet_internal.bigint_max() - 1) and wallet_internal.bigint_max() then row(
+            'PW021',
+            format('balance out of range: the %s of %L holds %s in all, %s more would leave bigint',
+                holder, asset, total, amount),
+            null, null
+        )::wallet_internal.refusal
+    end;
+$$;
+
 create function wallet_internal.check_system_total(
     holder text, asset text, total numeric, amount bigint, debited boolean
 )
 returns void
-language plpgsql
+language sql
 immutable
 set search_path = ''
 as $$
-begin
-    if total is not null
-        and (total + case when debited then -amount else amount end)
-        not between (-wallet_internal.bigint_max() - 1) and wallet_internal.bigint_max() then
-        raise exception using
-            errcode = 'PW021',
-            message = format('balance out of range: the %s of %L holds %s in all, %s more would leave bigint',
-                holder, asset, total, amount);
-    end if;
-end;
+    select wallet_internal.refuse(wallet_internal.system_total_refusal(holder, asset, total, amount, debited));
 $$;
 
 -- After a posting with the exact total: flag all 64 slots near_limit while

@@ -45,10 +45,47 @@ as $$
     where s.kind = sides.kind and s.reversed_kind is not distinct from sides.reversed_kind;
 $$;
 
+-- Whether `amount` may move from `debit` to `credit`: a user wallet never
+-- goes below 0 (PW020), no balance leaves the bigint range (PW021): a user
+-- wallet cannot underflow (it stops at 0), a system slot can in principle
+-- (see system_slot).
+create function wallet_internal.funds_refusal(
+    kind text,
+    debit ledger.wallets,
+    credit ledger.wallets,
+    amount bigint
+)
+returns wallet_internal.refusal
+language sql
+immutable
+set search_path = ''
+as $$
+    select case
+        when debit.holder = 'user' and debit.balance < amount then row(
+            'PW020',
+            format('insufficient funds: user %s has %s %s, the %s needs %s',
+                debit.user_id, debit.balance, debit.asset, kind, amount),
+            null, null
+        )::wallet_internal.refusal
+        when debit.balance < -wallet_internal.bigint_max() - 1 + amount then row(
+            'PW021',
+            format('balance out of range: the %s of %L cannot issue %s more', debit.holder, debit.asset, amount),
+            null, null
+        )::wallet_internal.refusal
+        when credit.balance > wallet_internal.bigint_max() - amount then row(
+            'PW021',
+            case credit.holder
+                when 'user' then format('balance out of range: user %s has %s %s, %s more would exceed %s',
+                    credit.user_id, credit.balance, credit.asset, amount, wallet_internal.bigint_max())
+                else format('balance out of range: %s of %L cannot take %s more', credit.holder, credit.asset, amount)
+            end,
+            null, null
+        )::wallet_internal.refusal
+    end;
+$$;
+
 -- The balances of a posting's two wallets after `amount` moves from `debit`
--- to `credit`, or the refusal: a user wallet never goes below 0 (PW020), no
--- balance leaves the bigint range (PW021): a user wallet cannot underflow
--- (it stops at 0), a system slot can in principle (see system_slot).
+-- to `credit`, or the refusal (funds_refusal) raised.
 create function wallet_internal.balances_after(
     kind text,
     debit ledger.wallets,
@@ -61,31 +98,8 @@ language plpgsql
 immutable
 set search_path = ''
 as $$
-declare
-    c_max constant bigint := wallet_internal.bigint_max();
-    c_min constant bigint := -c_max - 1;
 begin
-    if debit.holder = 'user' and debit.balance < amount then
-        raise exception using
-            errcode = 'PW020',
-            message = format('insufficient funds: user %s has %s %s, the %s needs %s',
-                debit.user_id, debit.balance, debit.asset, kind, amount);
-    end if;
-    if debit.balance < c_min + amount then
-        raise exception using
-            errcode = 'PW021',
-            message = format('balance out of range: the %s of %L cannot issue %s more',
-                debit.holder, debit.asset, amount);
-    end if;
-    if credit.balance > c_max - amount then
-        raise exception using
-            errcode = 'PW021',
-            message = case credit.holder
-                when 'user' then format('balance out of range: user %s has %s %s, %s more would exceed %s',
-                    credit.user_id, credit.balance, credit.asset, amount, c_max)
-                else format('balance out of range: %s of %L cannot take %s more', credit.holder, credit.asset, amount)
-            end;
-    end if;
+    perform wallet_internal.refuse(wallet_internal.funds_refusal(kind, debit, credit, amount));
     debit_after := debit.balance - amount;
     credit_after := credit.balance + amount;
 end;
