@@ -28,6 +28,37 @@ as $$
     select pg_catalog.sha256(pg_catalog.convert_to(request::text, 'UTF8'));
 $$;
 
+-- The advisory lock that claims a key: a 64-bit hash, so that two different
+-- keys wait on each other (and the second is told "still being processed")
+-- about once in 2^64 pairs, not once in a few hundred thousand keys as with a
+-- 32-bit hash. The seed 0x70677769 ("pgwi") keeps these apart from
+-- pgwallet's other advisory locks.
+create function wallet_internal.key_lock(namespace uuid, idempotency_key text)
+returns bigint
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+    select pg_catalog.hashtextextended(namespace::text || idempotency_key, 1885828969);
+$$;
+
+-- A key sent again with another request than the one that produced
+-- `transaction_id` (PW030).
+create function wallet_internal.key_reused_refusal(idempotency_key text, transaction_id uuid)
+returns wallet_internal.refusal
+language sql
+immutable
+set search_path = ''
+as $$
+    select row(
+        'PW030',
+        format('idempotency key %L was already used with a different request', idempotency_key),
+        format('It produced transaction %s.', transaction_id),
+        'Use a new key for a new request; repeat a request only with its exact body.'
+    )::wallet_internal.refusal;
+$$;
+
 -- Claim an idempotency key for the calling transaction: step 1 of the lock
 -- order (see 27_locking.sql). Returns the stored receipt (as JSON, whatever
 -- its type), marked replayed, when the same request already committed; null when the caller is to post,
@@ -50,13 +81,7 @@ declare
 begin
     perform wallet_internal.check_idempotency_key(idempotency_key);
 
-    -- A 64-bit hash, so that two different keys wait on each other (and the
-    -- second is told "still being processed") about once in 2^64 pairs, not
-    -- once in a few hundred thousand keys as with a 32-bit hash. The seed
-    -- 0x70677769 ("pgwi") keeps these apart from pgwallet's other advisory locks.
-    perform pg_catalog.pg_advisory_xact_lock(
-        pg_catalog.hashtextextended(namespace::text || idempotency_key, 1885828969)
-    );
+    perform pg_catalog.pg_advisory_xact_lock(wallet_internal.key_lock(namespace, idempotency_key));
 
     select * into v_key
     from ledger.idempotency_keys as k
@@ -70,11 +95,7 @@ begin
         return null;
     end if;
     if v_key.fingerprint <> fingerprint then
-        raise exception using
-            errcode = 'PW030',
-            message = format('idempotency key %L was already used with a different request', idempotency_key),
-            detail = format('It produced transaction %s.', v_key.transaction_id),
-            hint = 'Use a new key for a new request; repeat a request only with its exact body.';
+        perform wallet_internal.refuse(wallet_internal.key_reused_refusal(idempotency_key, v_key.transaction_id));
     end if;
 
     return v_key.receipt || '{"replayed": true}';

@@ -45,15 +45,21 @@ as $$
     where s.kind = sides.kind and s.reversed_kind is not distinct from sides.reversed_kind;
 $$;
 
--- Whether `amount` may move from `debit` to `credit`: a user wallet never
--- goes below 0 (PW020), no balance leaves the bigint range (PW021): a user
--- wallet cannot underflow (it stops at 0), a system slot can in principle
--- (see system_slot).
+-- Whether `amount` of `asset` may move from a wallet holding `debit_balance`
+-- to one holding `credit_balance` (holders 'user', 'treasury' or 'revenue';
+-- the users named when they are users): a user wallet never goes below 0
+-- (PW020), no balance leaves the bigint range (PW021): a user wallet cannot
+-- underflow (it stops at 0), a system slot can in principle (see system_slot).
 create function wallet_internal.funds_refusal(
     kind text,
-    debit ledger.wallets,
-    credit ledger.wallets,
-    amount bigint
+    asset text,
+    amount bigint,
+    debit_holder text,
+    debit_user uuid,
+    debit_balance bigint,
+    credit_holder text,
+    credit_user uuid,
+    credit_balance bigint
 )
 returns wallet_internal.refusal
 language sql
@@ -61,23 +67,23 @@ immutable
 set search_path = ''
 as $$
     select case
-        when debit.holder = 'user' and debit.balance < amount then row(
+        when debit_holder = 'user' and debit_balance < amount then row(
             'PW020',
             format('insufficient funds: user %s has %s %s, the %s needs %s',
-                debit.user_id, debit.balance, debit.asset, kind, amount),
+                debit_user, debit_balance, asset, kind, amount),
             null, null
         )::wallet_internal.refusal
-        when debit.balance < -wallet_internal.bigint_max() - 1 + amount then row(
+        when debit_balance < -wallet_internal.bigint_max() - 1 + amount then row(
             'PW021',
-            format('balance out of range: the %s of %L cannot issue %s more', debit.holder, debit.asset, amount),
+            format('balance out of range: the %s of %L cannot issue %s more', debit_holder, asset, amount),
             null, null
         )::wallet_internal.refusal
-        when credit.balance > wallet_internal.bigint_max() - amount then row(
+        when credit_balance > wallet_internal.bigint_max() - amount then row(
             'PW021',
-            case credit.holder
+            case credit_holder
                 when 'user' then format('balance out of range: user %s has %s %s, %s more would exceed %s',
-                    credit.user_id, credit.balance, credit.asset, amount, wallet_internal.bigint_max())
-                else format('balance out of range: %s of %L cannot take %s more', credit.holder, credit.asset, amount)
+                    credit_user, credit_balance, asset, amount, wallet_internal.bigint_max())
+                else format('balance out of range: %s of %L cannot take %s more', credit_holder, asset, amount)
             end,
             null, null
         )::wallet_internal.refusal
@@ -99,7 +105,11 @@ immutable
 set search_path = ''
 as $$
 begin
-    perform wallet_internal.refuse(wallet_internal.funds_refusal(kind, debit, credit, amount));
+    perform wallet_internal.refuse(wallet_internal.funds_refusal(
+        kind, debit.asset, amount,
+        debit.holder, debit.user_id, debit.balance,
+        credit.holder, credit.user_id, credit.balance
+    ));
     debit_after := debit.balance - amount;
     credit_after := credit.balance + amount;
 end;

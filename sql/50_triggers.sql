@@ -70,22 +70,21 @@ create trigger _110_append_only_truncate
 before truncate on ledger.idempotency_keys
 for each statement execute function wallet_internal.tg_ledger__append_only();
 
--- Invariant 3: a wallet's balance is a cache of its entries. An UPDATE may move
--- the balance only to the balance_after of the wallet's next entry (the one
--- right after last_entry_id), by exactly that entry's amount, and the head to
--- that entry's hash, so a bare `update ledger.wallets set balance = ...` fails.
--- Which wallet a row is never changes.
+-- Invariant 3: a wallet's balance is a cache of its entries. An UPDATE may
+-- move a wallet forward over its next entries only (those after
+-- last_entry_id, up to the new last_entry_id: one for a posting, several
+-- when a batch updates a wallet once for all its postings, 38_batches.sql):
+-- the balance by exactly their sum, each recording the balance it left, the
+-- balance to the last one's balance_after and the head to its hash. So a
+-- bare `update ledger.wallets set balance = ...` fails. Which wallet a row
+-- is never changes. One index range scan of the wallet's new entries.
 create function wallet_internal.tg_wallets__balance_from_entries()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
 declare
-    v_wallet_id bigint;
-    v_amount bigint;
-    v_balance_after bigint;
-    v_hash bytea;
-    v_previous bigint;
+    v_steps record;
 begin
     if (new.id, new.asset, new.holder, new.user_id, new.slot, new.created_at)
         is distinct from (old.id, old.asset, old.holder, old.user_id, old.slot, old.created_at) then
@@ -98,24 +97,28 @@ begin
     end if;
 
     select
-        e.wallet_id,
-        e.amount,
-        e.balance_after,
-        e.hash,
-        (
-            select max(p.id)
-            from ledger.entries as p
-            where p.wallet_id = new.id and p.id < new.last_entry_id
-        )
-    into v_wallet_id, v_amount, v_balance_after, v_hash, v_previous
-    from ledger.entries as e
-    where e.id = new.last_entry_id;
+        count(*) as entries,
+        bool_and(s.balance_after = old.balance::numeric + s.running) as recorded,
+        max(s.running) filter (where s.id = new.last_entry_id) as moved,
+        max(s.balance_after) filter (where s.id = new.last_entry_id) as last_balance,
+        (array_agg(s.hash) filter (where s.id = new.last_entry_id))[1] as last_hash
+    into v_steps
+    from (
+        select e.id, e.balance_after, e.hash, sum(e.amount::numeric) over (order by e.id) as running
+        from ledger.entries as e
+        where e.wallet_id = new.id
+            and e.id > coalesce(old.last_entry_id, 0)
+            and e.id <= new.last_entry_id
+    ) as s;
 
-    if v_wallet_id is distinct from new.id
-        or v_balance_after <> new.balance
-        or v_amount::numeric <> new.balance::numeric - old.balance::numeric
-        or v_hash is distinct from new.head
-        or v_previous is distinct from old.last_entry_id then
+    if not coalesce(
+        v_steps.entries > 0
+        and v_steps.recorded
+        and v_steps.moved = new.balance::numeric - old.balance::numeric
+        and v_steps.last_balance = new.balance
+        and v_steps.last_hash = new.head,
+        false
+    ) then
         raise exception using
             errcode = 'PW061',
             message = format('wallet %s: a balance changes only through a posting', old.id),
