@@ -287,12 +287,12 @@ begin
         perform wallet_internal.check_amount(amount);
     end if;
     v_metadata := wallet_internal.checked_metadata(metadata);
-    if kind = 'transfer' then
-        perform wallet_internal.check_transfer_users(user_id, counterparty_user_id);
-    end if;
     -- Before the key: a revoked client gets no replay either. (A reversal's
     -- asset and amount are checked again once known.)
     perform wallet_internal.authorize(client_id, case when kind = 'reversal' then 'reverse' else kind end, asset, amount);
+    if kind = 'transfer' then
+        perform wallet_internal.check_transfer_users(user_id, counterparty_user_id);
+    end if;
     v_fingerprint := wallet_internal.fingerprint(
         wallet_internal.request(kind, user_id, counterparty_user_id, asset, amount, reverses, v_metadata)
     );

@@ -177,20 +177,20 @@ class Model:
     def allowed(self, caller: Caller, key: str, request: Request) -> frozenset[str]:
         """Every outcome the contract allows for this posting now (most often one).
 
-        The checks run in the SQL API's documented order: the arguments, the
-        caller, the key, (for a reversal, the original and the caller's rights
+        The checks run in the SQL API's documented order: the caller, the
+        arguments, the key, (for a reversal, the original and the caller's rights
         in it), the asset, the users, the funds, the range: the users'
         balances, and the system wallet's total (the treasury's down to -2^63,
         so at most 2^63 issued; revenue up to 2^63 - 1), whichever of its 64
         slots it takes.
         """
-        if request.kind == "transfer" and request.user_id == request.to_user_id:
-            # Its catalogue name in SQL, its problem code over HTTP.
-            return frozenset({"invalid_argument", "invalid_request"})
         if caller.client_id in self.revoked:
             return frozenset({"unauthorized"})
         if not self._permits(caller, request.kind, request.asset, request.amount):
             return frozenset({"forbidden"})
+        if request.kind == "transfer" and request.user_id == request.to_user_id:
+            # Its catalogue name in SQL, its problem code over HTTP.
+            return frozenset({"invalid_argument", "invalid_request"})
         if (caller.client_id, key) in self.posted:
             first = self.posted[(caller.client_id, key)][0]
             return frozenset({REPLAYED if first == request else "idempotency_key_reused"})
