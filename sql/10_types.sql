@@ -33,6 +33,26 @@ create type wallet.transfer_receipt as (
 
 comment on type wallet.transfer_receipt is 'The result of a transfer between two users.';
 
+create type wallet.batch_result as (
+    item integer,        -- the posting's place in the batch, from 1
+    ok boolean,          -- posted or replayed; else refused (error_code)
+    transaction_id uuid,
+    kind text,
+    user_id uuid,
+    asset text,
+    amount bigint,
+    balance bigint,
+    created_at timestamptz,
+    replayed boolean,
+    error_code text,     -- the SQLSTATE the posting alone would have raised (PW020...)
+    error_message text,
+    hash bytea,          -- the user's entry's hash, as on a receipt
+    error_detail text,
+    error_hint text
+);
+
+comment on type wallet.batch_result is 'The outcome of one posting of wallet.post_batch.';
+
 -- What wallet_internal.write_posting wrote, for the receipt.
 create type wallet_internal.posted as (
     transaction_id uuid,

@@ -36,6 +36,7 @@ begin
             wallet.spend(uuid, text, bigint, text, jsonb, uuid),
             wallet.transfer(uuid, uuid, text, bigint, text, jsonb, uuid),
             wallet.reverse(uuid, text, bigint, jsonb, uuid),
+            wallet.post_batch(jsonb, uuid),
             wallet.authenticate(text),
             wallet.balance(uuid, text),
             wallet.balances(uuid),
