@@ -48,6 +48,7 @@ AmountSchema.to_openapi_schema
 # Benchmark figures: dataclasses.asdict() writes every field to the results JSON,
 # where bench/report.py reads them by key.
 HttpPoint.max_rss_mb
+Point.postings_per_s
 Point.wal_bytes_per_tx
 
 # The harness's receipts: dataclass equality compares created_at (a replay must

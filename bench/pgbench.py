@@ -24,6 +24,7 @@ class Point:
     tps: float
     latency_ms: float
     wal_bytes_per_tx: float
+    postings_per_s: float  # tps times the postings of one transaction (a batch's size)
 
 
 def _pgbench_env_args(conninfo: str) -> tuple[list[str], dict[str, str]]:
@@ -106,4 +107,5 @@ def run(conninfo: str, workload: Workload, clients: int, seconds: float, run_tag
         tps=_number(r"tps = ([\d.]+)", output),
         latency_ms=_number(r"latency average = ([\d.]+) ms", output),
         wal_bytes_per_tx=(after - before) / max(transactions, 1),
+        postings_per_s=_number(r"tps = ([\d.]+)", output) * workload.postings,
     )

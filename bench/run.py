@@ -102,6 +102,9 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
         measure(main, workloads.topup(users), c)
         measure(main, workloads.naive(users), c)
         measure(limit_db, workloads.limit(), c)
+        log(f"batches at c={c}")
+        for size in (10, 100, 1000):
+            measure(main, workloads.batch(users, size), c)
 
         http_points = (
             _run_http(profile, main, tag, log) if profile.http and http.available() else []

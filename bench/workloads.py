@@ -23,6 +23,7 @@ class Workload:
     name: str
     script: str
     builtin: bool = False  # a pgbench built-in (`-b name`), not a script
+    postings: int = 1  # postings per transaction of the script
 
 
 def _call(kind: str, key: str = FRESH_KEY, amount: int = 1) -> str:
@@ -83,6 +84,23 @@ def replay(users: int) -> Workload:
     return Workload(
         "replay", _pick_user(users) + _call("topup", key="'fund-' || :uid", amount=FUNDING)
     )
+
+
+def batch(users: int, size: int) -> Workload:
+    """wallet.post_batch of `size` postings, the mix (60% spend, 40% topup) of random users."""
+    user = user_id_sql(f"floor(random() * {users})::int + 1")
+    postings = (
+        "select jsonb_agg(jsonb_build_object("
+        "'kind', case when random() < 0.6 then 'spend' else 'topup' end, "
+        f"'user_id', {user}, 'asset', '{ASSET}', 'amount', 1, "
+        f"'idempotency_key', {FRESH_KEY} || '-' || g)) "
+        f"from generate_series(1, {size}) as g"
+    )
+    script = (
+        "\\set k random(1, 1099511627776)\n"
+        f"select count(*) filter (where ok) from wallet.post_batch(({postings}));\n"
+    )
+    return Workload(f"batch{size}", script, postings=size)
 
 
 def naive(users: int) -> Workload:

@@ -24,6 +24,9 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
         "storm",
         "replay",
         "naive",
+        "batch10",
+        "batch100",
+        "batch1000",
     }
     assert all(p["transactions"] > 0 and p["failed"] == 0 for p in results["points"])
     assert all(v["ok"] for v in results["verify"]), "the ledger must verify after the benchmarks"
@@ -31,3 +34,4 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
     table = report.table(results)
     assert "| target |" in table
     assert "mix / limit" in table
+    assert "post_batch of 100" in table
