@@ -27,6 +27,13 @@
 --      nothing, and for others taking all slots in the same order.
 --      A transfer touches no system wallet and stops at step 3.
 --
+-- A batch (wallet.post_batch, 38_batches.sql) takes the same steps for all
+-- its postings at once: every key (ascending lock id), every user (ascending
+-- id), then one slot of each system wallet it touches, or all 64, in order
+-- of (asset, holder). It holds a slot while it waits for the next only in
+-- that order, so a wait always points to a later system wallet: no cycle,
+-- with single postings (which hold at most one slot) or other batches.
+--
 -- The user's wallet row needs no lock of its own: only a posting for that user
 -- changes it, and step 3 serializes those (user_wallet).
 --
