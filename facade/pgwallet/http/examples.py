@@ -12,7 +12,7 @@ import msgspec
 from litestar.openapi.spec import Example
 
 from pgwallet.http import shapes
-from pgwallet.http.problems import Problem, ProblemKind
+from pgwallet.http.problems import SQLSTATE_PROBLEMS, Problem, ProblemKind
 
 ALICE = UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
 TRANSACTION = UUID("0b5cbd62-8f0a-4e57-9a57-0c8b3bd1a1f1")
@@ -47,6 +47,25 @@ TRANSFER_RECEIPT = shapes.TransferReceipt(
 POSTING = shapes.PostingRequest(ALICE, "gold_coins", "50", {"order": "A-1001"})
 TRANSFER = shapes.TransferRequest(ALICE, BOB, "gold_coins", "25", {"note": "happy birthday"})
 REVERSAL = shapes.ReversalRequest("20", {"reason": "item not delivered"})
+BATCH = shapes.BatchRequest(
+    [
+        {
+            "kind": "topup",
+            "user_id": str(ALICE),
+            "asset": "gold_coins",
+            "amount": "500",
+            "idempotency_key": "order-A-1001",
+        },
+        {
+            "kind": "spend",
+            "user_id": str(BOB),
+            "asset": "gold_coins",
+            "amount": 50,
+            "idempotency_key": "order-B-77",
+            "metadata": {"item": "sword"},
+        },
+    ]
+)
 NEW_USER = shapes.NewUser("Carol", "carol@example.com")
 TRANSACTION_WITH_ENTRIES = shapes.Transaction(
     TRANSACTION,
@@ -115,6 +134,12 @@ _DETAILS = {
 def example(summary: str, value: Any) -> Example:
     """An OpenAPI example of a shape (or of plain JSON)."""
     return Example(summary=summary, value=msgspec.to_builtins(value))
+
+
+def problem_document(code: str) -> Problem:
+    """The example problem document of one code."""
+    kind = next(kind for kind in SQLSTATE_PROBLEMS.values() if kind.code == code)
+    return kind.document(_DETAILS[code])
 
 
 def problem_example(kind: ProblemKind) -> Example:

@@ -133,13 +133,22 @@ class ProblemError(Exception):
         self.hint = hint
 
 
+def from_refusal(sqlstate: str, message: str, hint: str | None) -> ProblemError | None:
+    """The problem of a refusal of the catalogue (raised, or a batch posting's), if it is one."""
+    if (kind := SQLSTATE_PROBLEMS.get(sqlstate)) is None:
+        return None
+    if kind is INTERNAL_ERROR:
+        return ProblemError(kind, "The request could not be completed.")
+    return ProblemError(kind, message, hint)
+
+
 def from_database_error(error: psycopg.Error) -> ProblemError:
     """The problem a database error means for the client."""
     primary = error.diag.message_primary or str(error)
-    if (kind := SQLSTATE_PROBLEMS.get(error.sqlstate or "")) is not None:
-        if kind is INTERNAL_ERROR:
-            return ProblemError(kind, "The request could not be completed.")
-        return ProblemError(kind, primary, error.diag.message_hint)
+    if (
+        refused := from_refusal(error.sqlstate or "", primary, error.diag.message_hint)
+    ) is not None:
+        return refused
     if isinstance(error, psycopg.DataError):
         # Class 22 or text psycopg cannot send: data the client sent that the
         # facade let through (a NUL character, an unsupported unicode escape).

@@ -105,6 +105,14 @@ class Receipt(msgspec.Struct):
     hash: str | None
 
 
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of POST /v1/transactions/batch: 1 to 1000 postings, each an object
+    {"kind", "user_id", "asset", "amount", "idempotency_key", "metadata"?}. Each posting
+    is judged on its own (a malformed one is refused alone), so they are not checked here."""
+
+    postings: Annotated[list[dict[str, Any]], msgspec.Meta(min_length=1, max_length=1000)]
+
+
 class TransferReceipt(msgspec.Struct):
     """The answer to a transfer: both users' balances right after it, and their entries'
     hashes (hex)."""

@@ -4,7 +4,15 @@ from typing import cast
 
 from litestar.types import ControllerRouterHandler
 
-from pgwallet.http.routes import assets, dashboard, health, postings, transactions, users
+from pgwallet.http.routes import (
+    assets,
+    batches,
+    dashboard,
+    health,
+    postings,
+    transactions,
+    users,
+)
 
 ROUTES: list[ControllerRouterHandler] = [
     *health.routes,
@@ -12,6 +20,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *users.routes,
     *transactions.routes,
     *postings.routes,
+    *batches.routes,
     # The dashboard's list mixes handlers and a router: typed loosely.
     *cast("list[ControllerRouterHandler]", dashboard.routes),
 ]
