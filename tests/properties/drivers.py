@@ -31,6 +31,10 @@ class Driver(Protocol):
 
     def post(self, caller: Caller, key: str, request: Request) -> Outcome: ...
 
+    def post_batch(
+        self, caller: Caller, sends: list[tuple[str, Request]]
+    ) -> list[Outcome] | Refusal: ...
+
     def balances(self, user_id: UUID) -> dict[str, int]: ...
 
 
@@ -88,6 +92,31 @@ class SqlDriver:
             counterparty_balance=row["to_balance"] if transfer else None,
         )
 
+    def post_batch(
+        self, caller: Caller, sends: list[tuple[str, Request]]
+    ) -> list[Outcome] | Refusal:
+        try:
+            rows = self.api.execute(statements.batch(sends, caller.client_id)).fetchall()
+        except psycopg.Error as error:
+            if error.sqlstate in self.names:
+                return Refusal(self.names[error.sqlstate])
+            raise
+        return [
+            Receipt(
+                transaction_id=row["transaction_id"],
+                kind=row["kind"],
+                user_id=row["user_id"],
+                asset=row["asset"],
+                amount=row["amount"],
+                balance=row["balance"],
+                created_at=row["created_at"],
+                replayed=row["replayed"],
+            )
+            if row["ok"]
+            else Refusal(self.names[row["error_code"]])
+            for row in rows
+        ]
+
     def balances(self, user_id: UUID) -> dict[str, int]:
         rows = self.api.execute(statements.balances(user_id)).fetchall()
         return {row["asset"]: row["balance"] for row in rows}
@@ -144,11 +173,19 @@ class HttpDriver:
             headers={"Idempotency-Key": key, "Authorization": f"Bearer {caller.token}"},
         )
         if response.status_code != 201:
-            problem = response.json()
             assert response.headers["content-type"].startswith("application/problem+json")
-            assert response.status_code == PROBLEM_STATUS.get(problem["code"]), response.text
-            return Refusal(problem["code"])
-        body = response.json()
+            return self._refusal(response.status_code, response.json())
+        return self._receipt(response.json(), response.headers.get("Idempotent-Replayed") == "true")
+
+    @staticmethod
+    def _refusal(status: int, problem: dict[str, Any]) -> Refusal:
+        """A problem document as the refusal it names; its status must be its code's."""
+        assert status == PROBLEM_STATUS.get(problem["code"]), (status, problem)
+        return Refusal(problem["code"])
+
+    @staticmethod
+    def _receipt(body: dict[str, Any], replayed: bool) -> Receipt:
+        """A receipt (or a transfer receipt) in JSON, amounts as strings."""
         transfer = body["kind"] == "transfer"
         balance = body["from_balance" if transfer else "balance"]
         assert isinstance(body["amount"], str), body
@@ -161,9 +198,31 @@ class HttpDriver:
             amount=int(body["amount"]),
             balance=int(balance),
             created_at=datetime.fromisoformat(body["created_at"]),
-            replayed=response.headers.get("Idempotent-Replayed") == "true",
+            replayed=replayed,
             counterparty_balance=int(body["to_balance"]) if transfer else None,
         )
+
+    def post_batch(
+        self, caller: Caller, sends: list[tuple[str, Request]]
+    ) -> list[Outcome] | Refusal:
+        assert caller.token is not None, "over HTTP every caller is a client"
+        postings = [
+            {**self._route(request)[1], "kind": request.kind, "idempotency_key": key}
+            for key, request in sends
+        ]
+        response = self.client.post(
+            "/v1/transactions/batch",
+            json={"postings": postings},
+            headers={"Authorization": f"Bearer {caller.token}"},
+        )
+        if response.status_code != 200:
+            return self._refusal(response.status_code, response.json())
+        return [
+            self._receipt(result["receipt"], result["replayed"])
+            if result["status"] == 201
+            else self._refusal(result["status"], result["problem"])
+            for result in response.json()["results"]
+        ]
 
     @staticmethod
     def _route(request: Request) -> tuple[str, dict[str, Any]]:

@@ -105,11 +105,18 @@ class WalletMachine(RuleBasedStateMachine):
 
     def _submit(self, caller: Caller, key: str, request: Request) -> Sent:
         """Send a posting and check its outcome against the model; then record it."""
-        allowed = self.model.allowed(caller, key, request)
         statement = statements.posting(key, request, caller.client_id)
         self.journal.append(f"{statement}  -- no answer: the call raised")
+        allowed = self.model.allowed(caller, key, request)
         outcome = self.driver.post(caller, key, request)
         self.journal[-1] = f"{statement}  {describe(outcome)}"
+        self._judge(caller, key, request, allowed, outcome)
+        return Sent(caller, key, request)
+
+    def _judge(
+        self, caller: Caller, key: str, request: Request, allowed: frozenset[str], outcome: Outcome
+    ) -> None:
+        """Check a posting's outcome against what the model allowed; record what it posted."""
         if isinstance(outcome, Refusal):
             assert outcome.code in allowed, f"refused {outcome.code}, expected {set(allowed)}"
         elif outcome.replayed:
@@ -130,7 +137,6 @@ class WalletMachine(RuleBasedStateMachine):
                 assert move.credited is not None
                 expected = self.model.balance(move.credited, move.asset)
                 assert outcome.counterparty_balance == expected, outcome
-        return Sent(caller, key, request)
 
     def _new_client(
         self, scopes: frozenset[str], asset: str | None = None, max_amount: int | None = None
@@ -271,6 +277,44 @@ class WalletMachine(RuleBasedStateMachine):
         original = data.draw(st.sampled_from(list(self.model.ledger)), label="reverses")
         request = Request("reversal", None, None, amount, metadata, reverses=original)
         return self._submit(caller, self.names.key(), request)
+
+    @rule(
+        target=sent,
+        caller=callers,
+        postings=st.lists(
+            st.tuples(
+                kinds, users, assets, small_amounts, st.sampled_from(["fresh", "same", "key"])
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+    )
+    def batch(self, caller: Caller, postings: list[tuple[Any, UUID, str, int, str]]) -> Any:
+        """A batch of postings, some repeating the key of the one before it (with the same
+        request, or another): each judged as if alone, in order."""
+        sends: list[tuple[str, Request]] = []
+        for kind, user, asset, amount, key_of in postings:
+            request = Request(kind, user, asset, amount)
+            if sends and key_of == "same":
+                sends.append(sends[-1])
+            else:
+                sends.append(
+                    (sends[-1][0] if sends and key_of == "key" else self.names.key(), request)
+                )
+        statement = statements.batch(sends, caller.client_id)
+        self.journal.append(f"{statement}  -- no answer: the call raised")
+        whole = self.model.batch_refusal(caller)
+        outcomes = self.driver.post_batch(caller, sends)
+        if isinstance(outcomes, Refusal):
+            self.journal[-1] = f"{statement}  {describe(outcomes)}"
+            assert outcomes.code == whole, f"batch refused {outcomes.code}, expected {whole}"
+            return multiple()
+        assert whole is None, f"batch answered, expected {whole}"
+        self.journal[-1] = f"{statement}  -- " + "; ".join(describe(o)[3:] for o in outcomes)
+        assert len(outcomes) == len(sends), outcomes
+        for (key, request), outcome in zip(sends, outcomes, strict=True):
+            self._judge(caller, key, request, self.model.allowed(caller, key, request), outcome)
+        return multiple(*(Sent(caller, key, request) for key, request in sends))
 
     @rule(sent=sent)
     def send_again(self, sent: Sent) -> None:

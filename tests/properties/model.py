@@ -14,8 +14,8 @@ from uuid import UUID
 Kind = Literal["topup", "bonus", "spend", "transfer", "reversal"]
 # The kinds between one user and a system wallet.
 KINDS: tuple[Kind, ...] = ("topup", "bonus", "spend")
-# What a client may be allowed: those kinds, transfers and reversals.
-SCOPES: tuple[str, ...] = (*KINDS, "transfer", "reverse")
+# What a client may be allowed: those kinds, transfers, reversals and batches of those kinds.
+SCOPES: tuple[str, ...] = (*KINDS, "transfer", "reverse", "batch")
 MAX_AMOUNT = 9223372036854775807
 
 # The outcomes the model can predict: a new transaction, the stored receipt
@@ -216,6 +216,14 @@ class Model:
         ):
             return frozenset({"balance_out_of_range"})
         return frozenset({POSTED})
+
+    def batch_refusal(self, caller: Caller) -> str | None:
+        """Why a batch is refused whole before any posting of it is judged, if it is."""
+        if caller.client_id in self.revoked:
+            return "unauthorized"
+        if "batch" not in caller.scopes:
+            return "forbidden"
+        return None
 
     @staticmethod
     def _permits(caller: Caller, kind: Kind, asset: str | None, amount: int | None) -> bool:

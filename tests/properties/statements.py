@@ -59,6 +59,23 @@ def posting(key: str, request: Request, client_id: UUID | None = None) -> str:
     )
 
 
+def batch(sends: list[tuple[str, Request]], client_id: UUID | None = None) -> str:
+    """A batch of topups, bonuses and spends, as wallet.post_batch takes it."""
+    client = {"client_id": client_id} if client_id else {}
+    postings = [
+        {
+            "kind": request.kind,
+            "user_id": str(request.user_id),
+            "asset": request.asset,
+            "amount": request.amount,
+            "idempotency_key": key,
+            "metadata": request.metadata,
+        }
+        for key, request in sends
+    ]
+    return call("post_batch", postings=json.dumps(postings), **client)
+
+
 def create_client(
     name: str, scopes: list[str], assets: list[str] | None, max_amount: int | None
 ) -> str:
