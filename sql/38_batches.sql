@@ -110,8 +110,6 @@ begin
     -- As in a single posting: the balance check runs at commit.
     set constraints ledger._300_balanced deferred;
     if client_id is not null then
-        -- A client needs the scope 'batch' for the whole, then each posting's kind.
-        perform wallet_internal.authorize(client_id, 'batch', null, null);
         select * into v_client from ledger.clients as c where c.id = post_batch.client_id;
     end if;
     select array_agg(b order by b.item) into v_items
@@ -466,7 +464,6 @@ postings: a JSON array of 1..1000 objects {"kind": topup|bonus|spend, "user_id",
 (a JSON integer or a string of digits), "idempotency_key", "metadata"?}. Each posting has the
 outcome it would have had alone, in array order: a later one sees an earlier one's effect, a key
 repeated in the batch replays its first posting, a refusal (error_code: PW001, PW020...) leaves
-the others untouched. Keys, client_id and rights as wallet.topup (the client needs the scope
-batch, else PW070/PW071 for the whole, and each posting's kind). Should the call fail as a
-whole (a lock wait past lock_timeout: PW031 or PW032), nothing of it remains and every posting
-may be retried with its key. A malformed batch: PW002.$$;
+the others untouched. Keys, client_id and rights as wallet.topup (the client needs each kind's
+scope). Should the call fail as a whole (a lock wait past lock_timeout: PW031 or PW032), nothing
+of it remains and every posting may be retried with its key. A malformed batch: PW002.$$;

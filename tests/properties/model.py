@@ -217,13 +217,19 @@ class Model:
             return frozenset({"balance_out_of_range"})
         return frozenset({POSTED})
 
-    def batch_refusal(self, caller: Caller) -> str | None:
-        """Why a batch is refused whole before any posting of it is judged, if it is."""
+    def batch_refusals(self, caller: Caller, http: bool) -> frozenset[str | None]:
+        """How a batch may be refused whole before any posting of it is judged (None: it is
+        not). The scope `batch` is the HTTP route's (as `read` is), and the route
+        authenticates its caller first, from a token it may have checked a moment before
+        the client was revoked: then each posting is refused on its own. The SQL function
+        judges each posting on its own, the caller too."""
+        if not http:
+            return frozenset({None})
         if caller.client_id in self.revoked:
-            return "unauthorized"
+            return frozenset({"unauthorized", None})
         if "batch" not in caller.scopes:
-            return "forbidden"
-        return None
+            return frozenset({"forbidden"})
+        return frozenset({None})
 
     @staticmethod
     def _permits(caller: Caller, kind: Kind, asset: str | None, amount: int | None) -> bool:

@@ -203,6 +203,7 @@ def test_a_client_needs_each_kinds_scope(
     api: Conn, conn: Conn, user: uuid.UUID, asset: str
 ) -> None:
     shop = create_client(conn, ["topup", "batch"], max_amount=10)
+
     rows = batch(
         api,
         [
