@@ -28,8 +28,13 @@ from tests.support import create_client
 
 @pytest.fixture(scope="module")
 def settings(db_url: str) -> Settings:
-    """The app's settings for this module's database."""
-    return Settings(database_url=db_url, pool_max_size=8, lock_timeout_ms=500)
+    """The app's settings for this module's database. Every topup, bonus and spend goes
+    through the coalescer as a batch, even alone (COALESCE_MIN_POSTINGS=1), so the whole
+    suite checks that a batched posting answers exactly as a single one (the single path
+    is the default for a lone posting, which tests/e2e and tests/browser take)."""
+    return Settings(
+        database_url=db_url, pool_max_size=8, lock_timeout_ms=500, coalesce_min_postings=1
+    )
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,9 @@ from tests.support import Conn, one
 
 @pytest.fixture(scope="module")
 def client(harness_url: str) -> Iterator[TestClient[Litestar]]:
-    app = create_app(Settings(database_url=harness_url, pool_max_size=2))
+    # Every topup, bonus and spend through the coalescer as a batch, even alone: the
+    # model checks that a coalesced posting answers as a single one would.
+    app = create_app(Settings(database_url=harness_url, pool_max_size=2, coalesce_min_postings=1))
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
 

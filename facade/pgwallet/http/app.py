@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
-from pgwallet.http import access_log, auth, bodies, gate, openapi
+from pgwallet.http import access_log, auth, bodies, coalescing, gate, openapi
 from pgwallet.http.database import lifespan, provide_database, provide_read_database
 from pgwallet.http.problems import exception_handlers
 from pgwallet.http.routes import ROUTES
@@ -36,10 +36,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_database, sync_to_thread=False),
             "read_db": Provide(provide_read_database, sync_to_thread=False),
             "client": Provide(auth.provide_client, sync_to_thread=False),
+            "coalescer": Provide(coalescing.provide_coalescer, sync_to_thread=False),
         },
         guards=[auth.authorize, bodies.check_json_body],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,
-        lifespan=[lifespan],
+        lifespan=[lifespan, coalescing.lifespan],
         state=State(
             {"settings": settings, "authenticator": auth.Authenticator(settings.auth_cache_seconds)}
         ),

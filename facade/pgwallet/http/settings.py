@@ -52,12 +52,22 @@ class Settings:
     # How long a worker trusts a token it has authenticated: a revocation
     # reaches reads within this time (postings are checked at once, in SQL).
     auth_cache_seconds: float = 4.0
+    # Coalescing (pgwallet.http.coalescing): single topups, bonuses and spends
+    # of one client that arrive within the window go to the database as one
+    # wallet.post_batch, once `coalesce_min_postings` are waiting (fewer go
+    # alone, as soon as the window ends) and at most `coalesce_max_postings`.
+    coalesce_postings: bool = True
+    coalesce_window_ms: float = 2.0
+    coalesce_min_postings: int = 2
+    coalesce_max_postings: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
         """Read DATABASE_URL, DATABASE_READ_URL, POOL_MIN_SIZE, POOL_MAX_SIZE,
         POOL_TIMEOUT_SECONDS, LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, RETRY_AFTER_SECONDS, LOG_LEVEL,
-        ALLOWED_HOSTS (comma-separated) and AUTH_CACHE_SECONDS (0 to 5)."""
+        ALLOWED_HOSTS (comma-separated), AUTH_CACHE_SECONDS (0 to 5), COALESCE_POSTINGS
+        (on or off), COALESCE_WINDOW_MS, COALESCE_MIN_POSTINGS and COALESCE_MAX_POSTINGS
+        (at most 1000)."""
         database_url = environ.get("DATABASE_URL")
         if not database_url:
             raise SettingsError(
@@ -80,6 +90,14 @@ class Settings:
             raise SettingsError(
                 "AUTH_CACHE_SECONDS must be at most 5: revocations reach reads by then"
             )
+        coalesce = environ.get("COALESCE_POSTINGS", "on").strip().lower()
+        if coalesce not in {"on", "off", "1", "0", "true", "false"}:
+            raise SettingsError(f"COALESCE_POSTINGS={coalesce!r} is not on or off")
+        coalesce_max = int(
+            _number(environ, "COALESCE_MAX_POSTINGS", cls.coalesce_max_postings, minimum=1)
+        )
+        if coalesce_max > 1000:
+            raise SettingsError("COALESCE_MAX_POSTINGS must be at most 1000, a batch's most")
         return cls(
             database_url=database_url,
             database_read_url=environ.get("DATABASE_READ_URL") or None,
@@ -100,4 +118,12 @@ class Settings:
             log_level=log_level,
             allowed_hosts=allowed_hosts or cls.allowed_hosts,
             auth_cache_seconds=auth_cache_seconds,
+            coalesce_postings=coalesce in {"on", "1", "true"},
+            coalesce_window_ms=_number(
+                environ, "COALESCE_WINDOW_MS", cls.coalesce_window_ms, minimum=0
+            ),
+            coalesce_min_postings=int(
+                _number(environ, "COALESCE_MIN_POSTINGS", cls.coalesce_min_postings, minimum=1)
+            ),
+            coalesce_max_postings=coalesce_max,
         )

@@ -9,7 +9,7 @@ API's: the same key and request return the stored receipt (`replayed`), sent
 again with 201 and `Idempotent-Replayed: true`.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 
 from pgwallet.http import examples
 from pgwallet.http.auth import POSTING, Caller
+from pgwallet.http.coalescing import Coalescing
 from pgwallet.http.database import Db
 from pgwallet.http.openapi import guarded
 from pgwallet.http.problems import (
@@ -116,8 +117,12 @@ Shape = TypeVar("Shape", bound=msgspec.Struct)
 async def _posted(
     db: Db, statement: str | sql.Composed, params: Sequence[Any], shape: type[Shape]
 ) -> Response[Shape]:
-    """Post, and answer 201 with the receipt; a replay says so in Idempotent-Replayed."""
-    row = await db.row(statement, params)
+    """Post, and answer with the receipt (see _answer)."""
+    return _answer(await db.row(statement, params), shape)
+
+
+def _answer(row: Mapping[str, Any], shape: type[Shape]) -> Response[Shape]:
+    """201 with the receipt; a replay says so in Idempotent-Replayed."""
     headers = {REPLAYED: "true"} if row["replayed"] else {}
     return Response(msgspec.convert(row, shape), status_code=201, headers=headers)
 
@@ -139,6 +144,7 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
 
     async def posting(
         db: Db,
+        coalescer: Coalescing,
         client: Caller,
         idempotency_key: IdempotencyKey,
         data: Annotated[
@@ -153,7 +159,17 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
             Jsonb(data.metadata),
             client.client_id,
         ]
-        return await _posted(db, statement, params, Receipt)
+        # With others of its client that arrive meanwhile, as one batch (pgwallet.http.coalescing).
+        together = {
+            "kind": kind,
+            "user_id": str(data.user_id),
+            "asset": data.asset,
+            "amount": int(data.amount),
+            "idempotency_key": idempotency_key,
+            "metadata": data.metadata,
+        }
+        row = await coalescer.post(client.client_id, together, lambda: db.row(statement, params))
+        return _answer(row, Receipt)
 
     posting.__doc__ = summary
     return post(
