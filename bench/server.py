@@ -27,6 +27,10 @@ from pgwallet.db import embedded, target
 SETTINGS = {
     "shared_buffers": "1GB",
     "max_connections": "200",
+    # A batch holds one advisory lock per idempotency key until it commits: 16
+    # clients posting batches of 1000 need 16 000 entries of the lock table,
+    # beyond the 64 x 200 of the default (see the README's Batches).
+    "max_locks_per_transaction": "256",
     "checkpoint_timeout": "1h",
     "max_wal_size": "20GB",
 }
