@@ -75,10 +75,12 @@ declare
     s_balance bigint[];
     s_head bytea[];
     s_total numeric[];
-    -- Keys: stored ones (key -> {fingerprint, transaction_id, receipt}) and
-    -- those posted earlier in this batch (key -> posting).
+    -- Keys: the stored ones (key -> {fingerprint, transaction_id, receipt});
+    -- for each posting, the one before it in the batch with the same key, and
+    -- the earlier posting whose key it sent with another request (PW030).
     v_stored jsonb := '{}';
-    v_claimed jsonb := '{}';
+    r_previous integer[];
+    r_reused integer[];
     v_key record;
     v_lock bigint;
     v_row record;
@@ -118,6 +120,12 @@ begin
     r_refusal := array_fill(null::wallet_internal.refusal, array[v_count]);
     r_receipt := array_fill(null::jsonb, array[v_count]);
     r_replays := array_fill(null::integer, array[v_count]);
+    r_reused := array_fill(null::integer, array[v_count]);
+    select array_agg(p.previous order by p.item) into r_previous
+    from (
+        select b.item, lag(b.item) over (partition by b.idempotency_key order by b.item) as previous
+        from unnest(v_items) as b
+    ) as p;
     r_debit_after := array_fill(null::bigint, array[v_count]);
     r_credit_after := array_fill(null::bigint, array[v_count]);
     for i in 1 .. v_count loop
@@ -238,15 +246,17 @@ begin
         for i in 1 .. v_count loop
             v_item := v_items[i];
             continue when (r_refusal[i]).sqlstate is not null;
-            if v_claimed ? v_item.idempotency_key then
-                -- The key of a posting earlier in this batch.
-                v_posting := (v_claimed ->> v_item.idempotency_key)::integer;
+            -- The key of a posting earlier in this batch that posted ('{}'
+            -- marks those until their receipts are written)?
+            v_posting := r_previous[i];
+            while v_posting is not null and r_receipt[v_posting] is distinct from '{}' loop
+                v_posting := r_previous[v_posting];
+            end loop;
+            if v_posting is not null then
                 if r_fingerprint[v_posting] = r_fingerprint[i] then
                     r_replays[i] := v_posting;  -- its receipt, once written
                 else
-                    r_refusal[i] := wallet_internal.key_reused_refusal(
-                        v_item.idempotency_key, (r_receipt[v_posting] ->> 'transaction_id')::uuid
-                    );
+                    r_reused[i] := v_posting;  -- refused, naming its transaction once written
                 end if;
                 continue;
             end if;
@@ -303,8 +313,7 @@ begin
                 r_debit_after[i] := s_balance[r_slot[i]];
                 r_credit_after[i] := w_balance[v_wallet];
             end if;
-            v_posted := v_posted || i;
-            v_claimed := v_claimed || pg_catalog.jsonb_build_object(v_item.idempotency_key, i);
+            v_posted[cardinality(v_posted) + 1] := i;  -- in place: || would copy the array
             r_receipt[i] := '{}';  -- written below, once the transaction exists
         end loop;
 
@@ -352,7 +361,8 @@ begin
                     );
                     w_head[v_wallet] := v_debit_hash;
                     s_head[r_slot[i]] := v_credit_hash;
-                    e_wallet := e_wallet || array[w_id[v_wallet], s_id[r_slot[i]]];
+                    e_wallet[2 * v_posting - 1] := w_id[v_wallet];
+                    e_wallet[2 * v_posting] := s_id[r_slot[i]];
                 else
                     v_debit_hash := ledger.entry_hash(
                         s_head[r_slot[i]], s_id[r_slot[i]], -v_item.amount, r_debit_after[i], v_content
@@ -362,12 +372,18 @@ begin
                     );
                     s_head[r_slot[i]] := v_debit_hash;
                     w_head[v_wallet] := v_credit_hash;
-                    e_wallet := e_wallet || array[s_id[r_slot[i]], w_id[v_wallet]];
+                    e_wallet[2 * v_posting - 1] := s_id[r_slot[i]];
+                    e_wallet[2 * v_posting] := w_id[v_wallet];
                 end if;
-                e_transaction := e_transaction || array[v_transaction.id, v_transaction.id];
-                e_amount := e_amount || array[-v_item.amount, v_item.amount];
-                e_after := e_after || array[r_debit_after[i], r_credit_after[i]];
-                e_hash := e_hash || array[v_debit_hash, v_credit_hash];
+                -- Element by element, in place (|| would copy each array each time).
+                e_transaction[2 * v_posting - 1] := v_transaction.id;
+                e_transaction[2 * v_posting] := v_transaction.id;
+                e_amount[2 * v_posting - 1] := -v_item.amount;
+                e_amount[2 * v_posting] := v_item.amount;
+                e_after[2 * v_posting - 1] := r_debit_after[i];
+                e_after[2 * v_posting] := r_credit_after[i];
+                e_hash[2 * v_posting - 1] := v_debit_hash;
+                e_hash[2 * v_posting] := v_credit_hash;
                 r_receipt[i] := wallet_internal.receipt(
                     v_item.kind, v_item.user_id, null, v_item.asset, v_item.amount,
                     (v_transaction.id, v_transaction.created_at, v_debit_hash, v_credit_hash),
@@ -404,6 +420,10 @@ begin
             for i in 1 .. v_count loop
                 if r_replays[i] is not null then
                     r_receipt[i] := r_receipt[r_replays[i]] || '{"replayed": true}';
+                elsif r_reused[i] is not null then
+                    r_refusal[i] := wallet_internal.key_reused_refusal(
+                        v_items[i].idempotency_key, (r_receipt[r_reused[i]] ->> 'transaction_id')::uuid
+                    );
                 end if;
             end loop;
             if exact_total then

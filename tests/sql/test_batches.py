@@ -75,6 +75,7 @@ def test_a_key_repeated_in_the_batch_replays_its_first_posting(
     )
 
     assert outcomes(rows) == ["posted", "replayed", "PW030"]
+    assert str(rows[0]["transaction_id"]) in rows[2]["error_detail"]
     assert rows[1]["transaction_id"] == rows[0]["transaction_id"]
     assert rows[1]["hash"] == rows[0]["hash"]
     again = batch(conn, [item("topup", user, asset, 10, k)])
