@@ -8,7 +8,12 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-ha test-thorough lint migrate seed verify psql clean bench bench-full
+.PHONY: help run test test-ha test-thorough lint migrate seed verify psql clean bench bench-full
+
+# Bare `make` lists the targets: each one's `##` comment is its description.
+.DEFAULT_GOAL := help
+help:  ## list these targets
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,16 +44,16 @@ lint: $(INSTALLED)  ## ruff, mypy and vulture (facade, tests, bench: see pyproje
 	$(BIN)/vulture
 	$(BIN)/sqlfluff lint sql migrations bench/sql
 
-migrate: $(INSTALLED)
+migrate: $(INSTALLED)  ## apply pending migrations and (re)create the SQL functions
 	$(BIN)/pgwallet migrate
 
-seed: $(INSTALLED)
+seed: $(INSTALLED)  ## create the demo assets, users and balances
 	$(BIN)/pgwallet seed
 
-verify: $(INSTALLED)
+verify: $(INSTALLED)  ## check the ledger's invariants
 	$(BIN)/pgwallet verify
 
-psql: $(INSTALLED)
+psql: $(INSTALLED)  ## open psql on the database
 	$(BIN)/pgwallet psql
 
 bench: $(INSTALLED)  ## the quick benchmark profile (~3 minutes); see bench/README.md

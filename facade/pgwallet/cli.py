@@ -1,17 +1,27 @@
 """The `pgwallet` command: serve, migrate, seed, verify, psql, clients.
 
+Built on click, so every command's `--help` shows each option's default and
+environment variable, a malformed option (`PORT=eighty`) is one line of usage
+error, and `pgwallet --version` says which pgwallet this is.
+
 Every command takes its database from DATABASE_URL, else from the embedded
-server, which it starts for its own duration (see pgwallet.db.embedded).
+server, which it starts for its own duration (see pgwallet.db.embedded) and
+stops however the command ends: normally, on an error, on Ctrl-C or SIGTERM,
+or when the reader of its output goes away (`pgwallet verify | head -2`).
+An operator's mistake or an unreachable database is one line on stderr and
+exit status 1, never a traceback.
 """
 
-import argparse
+import functools
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Concatenate, ParamSpec
 
+import click
 import psycopg
 import uvicorn
 
@@ -19,41 +29,119 @@ from pgwallet.db import clients, embedded, target
 from pgwallet.db.migrate import migrate
 from pgwallet.db.seed import seed
 
+P = ParamSpec("P")
+
+# Every command shows its options' defaults in its help; -h works as --help.
+_CONTEXT = {"show_default": True, "help_option_names": ["-h", "--help"]}
+
+_ENVIRONMENT = (
+    "The database is DATABASE_URL (a libpq connection string or URL) when set, else an "
+    "embedded PostgreSQL whose data directory is PGWALLET_DATA_DIR (default ./.pgdata)."
+)
+
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     # Unwind like Ctrl-C does, so that `with` blocks (the embedded server) end.
     raise SystemExit(128 + signum)
 
 
+def on_database(command: Callable[Concatenate[str, P], int]) -> Callable[P, int]:
+    """Run `command(conninfo, ...)` on pgwallet's database, open for the command's duration."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> int:
+        with target.database_url() as conninfo:
+            return command(conninfo, *args, **kwargs)
+
+    return run
+
+
 def _migrate(conninfo: str) -> None:
     report = migrate(conninfo)
     applied = ", ".join(report.migrations_applied) or "none pending"
     functions = "re-created" if report.sql_applied else "unchanged"
-    print(f"migrations: {applied}; functions: {functions} ({target.describe(conninfo)})")
+    click.echo(f"migrations: {applied}; functions: {functions} ({target.describe(conninfo)})")
 
 
 def _seed(conninfo: str) -> None:
-    print(f"seed: {seed(conninfo)} topups posted")
+    click.echo(f"seed: {seed(conninfo)} topups posted")
 
 
-def cmd_serve(conninfo: str, args: argparse.Namespace) -> int:
-    if args.migrate:
+@click.group(context_settings=_CONTEXT, epilog=_ENVIRONMENT)
+@click.version_option(package_name="pgwallet", prog_name="pgwallet")
+def cli() -> None:
+    """A wallet service for virtual credits: a double-entry ledger in PostgreSQL
+    behind an HTTP API."""
+
+
+@cli.command()
+@click.option("--host", envvar="HOST", show_envvar=True, default="127.0.0.1", help="Listen here.")
+@click.option(
+    "--port",
+    envvar="PORT",
+    show_envvar=True,
+    type=click.IntRange(1, 65535),
+    default=8000,
+    help="Listen on this TCP port.",
+)
+@click.option(
+    "--workers",
+    envvar="WORKERS",
+    show_envvar=True,
+    type=click.IntRange(min=1),
+    default=1,
+    help="Worker processes, each with its own connection pool.",
+)
+@click.option(
+    "--log-level",
+    envvar="LOG_LEVEL",
+    show_envvar=True,
+    type=click.Choice(["debug", "info", "warning", "error", "critical"], case_sensitive=False),
+    default="info",
+    help="The least severe log line written.",
+)
+@click.option("--migrate", "migrate_first", is_flag=True, help="Migrate before serving.")
+@click.option("--seed", "seed_first", is_flag=True, help="Seed the demo data before serving.")
+@click.option(
+    "--dev-client",
+    is_flag=True,
+    help=f"Give client {clients.DEV_CLIENT!r} (every scope) a new token and print the "
+    "dashboard link that signs in with it.",
+)
+@on_database
+def serve(
+    conninfo: str,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    migrate_first: bool,
+    seed_first: bool,
+    dev_client: bool,
+) -> int:
+    """Serve the HTTP API and the dashboard.
+
+    The application's own settings (pool size, timeouts, ALLOWED_HOSTS...)
+    come from the environment: see the README.
+    """
+    if migrate_first:
         _migrate(conninfo)
-    if args.seed:
+    if seed_first:
         _seed(conninfo)
-    if args.dev_client:
+    if dev_client:
         # A fragment, so the token never reaches the server as a query or a log line.
-        link = f"http://{args.host}:{args.port}/#token={clients.dev_token(conninfo)}"
-        print(f"dashboard, signed in as client {clients.DEV_CLIENT!r}: {link}", flush=True)
-    # The app (in each worker process) finds its database here.
+        link = f"http://{host}:{port}/#token={clients.dev_token(conninfo)}"
+        click.echo(f"dashboard, signed in as client {clients.DEV_CLIENT!r}: {link}")
+    # The app (in each worker process) finds its database and log level here.
     os.environ[target.DATABASE_URL_ENV] = conninfo
+    os.environ["LOG_LEVEL"] = log_level.upper()
     uvicorn.run(
         "pgwallet.http.app:create_app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level.lower(),
         access_log=False,  # the app logs each request itself, with its X-Request-ID
         # Said rather than inherited: a request's headers are at most 16 KiB, an idle
         # kept-alive connection closes after 5 s. Neither times out a client that
@@ -64,155 +152,149 @@ def cmd_serve(conninfo: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_migrate(conninfo: str, args: argparse.Namespace) -> int:
+@cli.command("migrate")
+@on_database
+def migrate_command(conninfo: str) -> int:
+    """Apply pending migrations and (re)create the SQL functions."""
     _migrate(conninfo)
     return 0
 
 
-def cmd_seed(conninfo: str, args: argparse.Namespace) -> int:
+@cli.command("seed")
+@on_database
+def seed_command(conninfo: str) -> int:
+    """Create the demo assets, users and balances (idempotent)."""
     _seed(conninfo)
     return 0
 
 
-def cmd_verify(conninfo: str, args: argparse.Namespace) -> int:
+@cli.command()
+@on_database
+def verify(conninfo: str) -> int:
+    """Check the ledger's invariants; exit status 1 if one fails."""
     with psycopg.connect(conninfo) as conn:
         checks = conn.execute("select check_name, ok, detail from wallet.verify()").fetchall()
     for name, ok, detail in checks:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
     return 0 if all(ok for _, ok, _ in checks) else 1
 
 
-def cmd_clients_create(conninfo: str, args: argparse.Namespace) -> int:
-    created = clients.create(conninfo, args.name, args.scopes, args.assets, args.max_amount)
-    print(f"client {created.name!r} created; its token is shown this once", file=sys.stderr)
-    print(created.token)  # alone on stdout: TOKEN=$(pgwallet clients create ...)
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+    short_help="Open psql on the database (arguments go to psql).",
+)
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@on_database
+def psql(conninfo: str, psql_args: tuple[str, ...]) -> int:
+    """Open psql on the database; every argument, --help too, goes to psql."""
+    # psql handles Ctrl-C itself (it cancels the running query); we must not die of it.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.call([str(embedded.BIN_DIR / "psql"), conninfo, *psql_args])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@cli.group("clients")
+def clients_group() -> None:
+    """The callers of the HTTP API: create, list, revoke, rotate."""
+
+
+def _comma_list(_ctx: click.Context, _param: click.Parameter, text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+@clients_group.command("create")
+@click.argument("name")
+@click.option(
+    "--scopes",
+    required=True,
+    callback=_comma_list,
+    help="Comma-separated: read, users, topup, bonus, spend, reverse, transfer, hold, "
+    "batch, or all.",
+)
+@click.option(
+    "--assets",
+    callback=_comma_list,
+    help="Comma-separated asset codes the client may post in.  [default: every asset]",
+)
+@click.option(
+    "--max-amount",
+    type=click.IntRange(min=1),
+    help="The largest amount of one posting.  [default: no limit]",
+)
+@on_database
+def clients_create(
+    conninfo: str, name: str, scopes: list[str], assets: list[str] | None, max_amount: int | None
+) -> int:
+    """Create client NAME ([a-z][a-z0-9_-]{0,62}) and print its token, alone on stdout."""
+    created = clients.create(conninfo, name, scopes, assets, max_amount)
+    click.echo(f"client {created.name!r} created; its token is shown this once", err=True)
+    click.echo(created.token)  # alone on stdout: TOKEN=$(pgwallet clients create ...)
     return 0
 
 
-def cmd_clients_list(conninfo: str, args: argparse.Namespace) -> int:
+@clients_group.command("list")
+@on_database
+def clients_list(conninfo: str) -> int:
+    """Every client, one per line (tab-separated), never a token."""
     for client in clients.listed(conninfo):
         assets = ",".join(client["assets"]) if client["assets"] is not None else "every asset"
         limit = client["max_amount"] if client["max_amount"] is not None else "no limit"
         state = (
             f"revoked {client['revoked_at']:%Y-%m-%d %H:%M}" if client["revoked_at"] else "active"
         )
-        print(f"{client['name']}\t{','.join(client['scopes'])}\t{assets}\t{limit}\t{state}")
+        click.echo(f"{client['name']}\t{','.join(client['scopes'])}\t{assets}\t{limit}\t{state}")
     return 0
 
 
-def cmd_clients_revoke(conninfo: str, args: argparse.Namespace) -> int:
-    clients.revoke(conninfo, args.name)
-    print(f"client {args.name!r} revoked", file=sys.stderr)
+@clients_group.command("revoke")
+@click.argument("name")
+@on_database
+def clients_revoke(conninfo: str, name: str) -> int:
+    """Revoke client NAME for good."""
+    clients.revoke(conninfo, name)
+    click.echo(f"client {name!r} revoked", err=True)
     return 0
 
 
-def cmd_clients_rotate(conninfo: str, args: argparse.Namespace) -> int:
-    print(clients.rotate(conninfo, args.name).token)
-    print(f"client {args.name!r} has a new token; the old one no longer works", file=sys.stderr)
+@clients_group.command("rotate")
+@click.argument("name")
+@on_database
+def clients_rotate(conninfo: str, name: str) -> int:
+    """Give client NAME a new token and print it alone; the old one stops at once."""
+    click.echo(clients.rotate(conninfo, name).token)
+    click.echo(f"client {name!r} has a new token; the old one no longer works", err=True)
     return 0
 
 
-def cmd_psql(conninfo: str, args: argparse.Namespace) -> int:
-    # psql handles Ctrl-C itself (it cancels the running query); we must not die of it.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return subprocess.call([str(embedded.BIN_DIR / "psql"), conninfo, *args.psql_args])
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pgwallet",
-        description="A wallet service for virtual credits. The database is DATABASE_URL, "
-        "else an embedded PostgreSQL in $PGWALLET_DATA_DIR (default ./.pgdata).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
-    serve.add_argument("--migrate", action="store_true", help="migrate before serving")
-    serve.add_argument("--seed", action="store_true", help="seed the demo data before serving")
-    serve.add_argument(
-        "--dev-client",
-        action="store_true",
-        help=f"give client {clients.DEV_CLIENT!r} (every scope) a new token and print "
-        "the dashboard link that signs in with it",
-    )
-    serve.set_defaults(handler=cmd_serve)
-
-    commands.add_parser("migrate", help="apply migrations and (re)create functions").set_defaults(
-        handler=cmd_migrate
-    )
-    commands.add_parser("seed", help="create the demo assets, users and balances").set_defaults(
-        handler=cmd_seed
-    )
-    commands.add_parser("verify", help="check the ledger's invariants").set_defaults(
-        handler=cmd_verify
-    )
-    commands.add_parser(
-        "psql", help="open psql on the database (further arguments go to psql)"
-    ).set_defaults(handler=cmd_psql)
-    _clients_parser(commands.add_parser("clients", help="the callers of the HTTP API"))
-    return parser
-
-
-def _list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _clients_parser(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="create a client; prints its token alone")
-    create.add_argument("name", help="a slug: [a-z][a-z0-9_-]{0,62}")
-    create.add_argument(
-        "--scopes",
-        type=_list,
-        required=True,
-        help="comma-separated: read, users, topup, bonus, spend, reverse, transfer, hold, "
-        "batch, or all",
-    )
-    create.add_argument("--assets", type=_list, help="comma-separated asset codes (default: all)")
-    create.add_argument("--max-amount", type=int, help="the largest amount of one posting")
-    create.set_defaults(handler=cmd_clients_create)
-    actions.add_parser("list", help="every client, never a token").set_defaults(
-        handler=cmd_clients_list
-    )
-    for action, handler, summary in [
-        ("revoke", cmd_clients_revoke, "revoke a client for good"),
-        ("rotate", cmd_clients_rotate, "give a client a new token; prints it alone"),
-    ]:
-        named = actions.add_parser(action, help=summary)
-        named.add_argument("name")
-        named.set_defaults(handler=handler)
+def _refused(reason: str) -> int:
+    click.echo(f"pgwallet: {reason}", err=True)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one pgwallet command; return its exit status."""
-    parser = _parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.handler is not cmd_psql:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.psql_args = extra
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with target.database_url() as conninfo:
-        try:
-            status: int = args.handler(conninfo, args)
-        except clients.ClientError as error:
-            return _refused(str(error))
-        except psycopg.Error as error:
-            if not (error.sqlstate or "").startswith("PW"):
-                raise
-            # An operator's mistake that the database explained: its words, no traceback.
-            return _refused(error.diag.message_primary or str(error))
-    return status
-
-
-def _refused(reason: str) -> int:
-    print(f"pgwallet: {reason}", file=sys.stderr)
-    return 1
+    try:
+        status = cli.main(args=argv, prog_name="pgwallet", standalone_mode=False)
+    except click.ClickException as error:  # a usage error: one line, and how to get help
+        error.show()
+        return error.exit_code
+    except click.Abort:  # Ctrl-C, once the embedded server has stopped
+        return 128 + signal.SIGINT
+    except clients.ClientError as error:
+        return _refused(str(error))
+    except psycopg.Error as error:
+        if not (error.sqlstate or "").startswith("PW"):
+            raise
+        # An operator's mistake that the database explained: its words, no traceback.
+        return _refused(error.diag.message_primary or str(error))
+    # --help and --version return no status of their own.
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":
