@@ -49,7 +49,8 @@ begin
             wallet.list_assets(),
             wallet.get_asset(text),
             wallet.purge_idempotency_keys(),
-            wallet.error_codes()
+            wallet.error_codes(),
+            wallet.schema_version()
         to wallet_api;
     end if;
     if exists (select from pg_catalog.pg_roles where rolname = 'wallet_reader') then
@@ -71,7 +72,8 @@ begin
             wallet.verify(),
             wallet.chain_head(),
             wallet.verify_against(wallet.chain_head),
-            wallet.error_codes()
+            wallet.error_codes(),
+            wallet.schema_version()
         to wallet_reader;
     end if;
 end;

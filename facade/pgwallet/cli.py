@@ -8,15 +8,19 @@ Every command takes its database from DATABASE_URL, else from the embedded
 server, which it starts for its own duration (see pgwallet.db.embedded) and
 stops however the command ends: normally, on an error, on Ctrl-C or SIGTERM,
 or when the reader of its output goes away (`pgwallet verify | head -2`).
-An operator's mistake or an unreachable database is one line on stderr and
-exit status 1, never a traceback.
+Every command but `migrate` and `psql` first checks that the database is
+migrated to this version (pgwallet.db.schema). An operator's mistake, an
+unmigrated or an unreachable database is one line on stderr and exit status
+1, never a traceback.
 """
 
 import functools
+import itertools
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Concatenate, ParamSpec
@@ -25,7 +29,7 @@ import click
 import psycopg
 import uvicorn
 
-from pgwallet.db import clients, embedded, target
+from pgwallet.db import clients, embedded, schema, target
 from pgwallet.db.migrate import migrate
 from pgwallet.db.seed import seed
 
@@ -54,6 +58,16 @@ def on_database(command: Callable[Concatenate[str, P], int]) -> Callable[P, int]
             return command(conninfo, *args, **kwargs)
 
     return run
+
+
+def on_migrated_database(command: Callable[Concatenate[str, P], int]) -> Callable[P, int]:
+    """As `on_database`, refusing a database that is not migrated to this version."""
+
+    def checked(conninfo: str, /, *args: P.args, **kwargs: P.kwargs) -> int:
+        schema.require_current(conninfo)
+        return command(conninfo, *args, **kwargs)
+
+    return on_database(functools.wraps(command)(checked))
 
 
 def _migrate(conninfo: str) -> None:
@@ -126,6 +140,8 @@ def serve(
     """
     if migrate_first:
         _migrate(conninfo)
+    # Refused here in one line, rather than by each worker with a traceback.
+    schema.require_current(conninfo)
     if seed_first:
         _seed(conninfo)
     if dev_client:
@@ -153,15 +169,40 @@ def serve(
 
 
 @cli.command("migrate")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    envvar="PGWALLET_WAIT_SECONDS",
+    show_envvar=True,
+    type=click.IntRange(min=0),
+    default=0,
+    help="Retry connecting for up to this many seconds (a server still starting).",
+)
 @on_database
-def migrate_command(conninfo: str) -> int:
+def migrate_command(conninfo: str, wait_seconds: int) -> int:
     """Apply pending migrations and (re)create the SQL functions."""
+    _wait_until_reachable(conninfo, wait_seconds)
     _migrate(conninfo)
     return 0
 
 
+def _wait_until_reachable(conninfo: str, seconds: int) -> None:
+    """Return once the database accepts a connection; raise its error after `seconds`."""
+    deadline = time.monotonic() + seconds
+    for attempt in itertools.count():
+        try:
+            psycopg.connect(conninfo, connect_timeout=max(2, min(seconds, 10))).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            if attempt == 0:
+                click.echo(f"waiting up to {seconds} s for {target.describe(conninfo)}", err=True)
+            time.sleep(1)
+
+
 @cli.command("seed")
-@on_database
+@on_migrated_database
 def seed_command(conninfo: str) -> int:
     """Create the demo assets, users and balances (idempotent)."""
     _seed(conninfo)
@@ -169,7 +210,7 @@ def seed_command(conninfo: str) -> int:
 
 
 @cli.command()
-@on_database
+@on_migrated_database
 def verify(conninfo: str) -> int:
     """Check the ledger's invariants; exit status 1 if one fails."""
     with psycopg.connect(conninfo) as conn:
@@ -226,7 +267,7 @@ def _comma_list(_ctx: click.Context, _param: click.Parameter, text: str | None) 
     type=click.IntRange(min=1),
     help="The largest amount of one posting.  [default: no limit]",
 )
-@on_database
+@on_migrated_database
 def clients_create(
     conninfo: str, name: str, scopes: list[str], assets: list[str] | None, max_amount: int | None
 ) -> int:
@@ -238,7 +279,7 @@ def clients_create(
 
 
 @clients_group.command("list")
-@on_database
+@on_migrated_database
 def clients_list(conninfo: str) -> int:
     """Every client, one per line (tab-separated), never a token."""
     for client in clients.listed(conninfo):
@@ -253,7 +294,7 @@ def clients_list(conninfo: str) -> int:
 
 @clients_group.command("revoke")
 @click.argument("name")
-@on_database
+@on_migrated_database
 def clients_revoke(conninfo: str, name: str) -> int:
     """Revoke client NAME for good."""
     clients.revoke(conninfo, name)
@@ -263,12 +304,16 @@ def clients_revoke(conninfo: str, name: str) -> int:
 
 @clients_group.command("rotate")
 @click.argument("name")
-@on_database
+@on_migrated_database
 def clients_rotate(conninfo: str, name: str) -> int:
     """Give client NAME a new token and print it alone; the old one stops at once."""
     click.echo(clients.rotate(conninfo, name).token)
     click.echo(f"client {name!r} has a new token; the old one no longer works", err=True)
     return 0
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)
 
 
 def _refused(reason: str) -> int:
@@ -286,9 +331,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except click.Abort:  # Ctrl-C, once the embedded server has stopped
         return 128 + signal.SIGINT
-    except clients.ClientError as error:
+    except (clients.ClientError, schema.NotMigratedError) as error:
         return _refused(str(error))
     except psycopg.Error as error:
+        if error.sqlstate is None and isinstance(error, psycopg.OperationalError):
+            # No server answered: libpq's first line names where it tried.
+            return _refused(f"cannot reach the database: {_first_line(str(error))}")
         if not (error.sqlstate or "").startswith("PW"):
             raise
         # An operator's mistake that the database explained: its words, no traceback.

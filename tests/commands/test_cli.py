@@ -6,11 +6,15 @@ import os
 import re
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pgwallet.db import target
+from pgwallet.db import schema, target
+from pgwallet.testing import free_port
 
 PGWALLET = Path(sys.executable).parent / "pgwallet"
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -91,3 +95,40 @@ def test_make_lists_every_target_with_its_description(command: list[str]) -> Non
     (phony,) = re.findall(r"^\.PHONY: (.*)$", makefile, re.MULTILINE)
     for name in phony.split():
         assert re.search(rf"^  make {re.escape(name)} +\S", shown, re.MULTILINE), name
+
+
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    """A database that no `pgwallet migrate` has touched."""
+    name = f"pgwallet_test_empty_{uuid.uuid4().hex[:8]}"
+    with target.temporary_database(server_url, name) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "command", [["verify"], ["seed"], ["clients", "list"], ["serve", "--port", "1"]]
+)
+def test_commands_refuse_an_unmigrated_database_in_one_line(
+    empty_database: str, command: list[str]
+) -> None:
+    refused = _run(*command, env={target.DATABASE_URL_ENV: empty_database})
+    assert refused.returncode == 1
+    assert refused.stderr == f"pgwallet: {schema.NOT_MIGRATED}\n"
+
+
+def test_an_unreachable_database_is_one_line() -> None:
+    unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/pgwallet"
+    for command in [["verify"], ["migrate"], ["serve"]]:
+        refused = _run(*command, env={target.DATABASE_URL_ENV: unreachable})
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("pgwallet: cannot reach the database: connection")
+        assert refused.stderr.count("\n") == 1, refused.stderr
+
+
+def test_migrate_retries_connecting_for_wait_seconds() -> None:
+    unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/pgwallet"
+    started = time.monotonic()
+    refused = _run("migrate", "--wait", "3", env={target.DATABASE_URL_ENV: unreachable})
+    assert refused.returncode == 1
+    assert time.monotonic() - started >= 3
+    assert refused.stderr.startswith("waiting up to 3 s for database pgwallet on 127.0.0.1:")

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
-from pgwallet.db import target
-from pgwallet.db.migrate import migrate, sql_checksum, yoyo_uri
+from pgwallet.db import schema, target
+from pgwallet.db.migrate import migrate, yoyo_uri
 from pgwallet.db.seed import USERS, seed
 from pgwallet.db.sources import MIGRATIONS_DIR
 from tests.support import Conn, balance, expire_keys
@@ -94,7 +94,7 @@ def test_migrating_a_database_with_older_functions_recreates_them(db_url: str) -
             None,
         )
         assert conn.execute("select checksum from ledger.sql_objects").fetchone() == (
-            sql_checksum(),
+            schema.version(),
         )
 
 

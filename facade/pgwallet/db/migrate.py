@@ -3,24 +3,23 @@
 Two steps, both idempotent. First yoyo applies the pending migrations of
 `migrations/` (tables, constraints, indexes: versioned, never edited once
 released). Then the files of `sql/` (schema `wallet`: types, functions,
-triggers, grants) are applied in name order in one transaction, when their
-checksum differs from the one recorded in `ledger.sql_objects` or a
-migration was just applied (it may have dropped what they define, such as a
-trigger with its table). We do this
+triggers, grants) are applied in name order in one transaction, when the
+version recorded in `ledger.sql_objects` (the checksum of both folders, see
+pgwallet.db.schema) differs from ours or a migration was just applied (it may
+have dropped what they define, such as a trigger with its table). We do this
 ourselves rather than in a yoyo post-apply hook because yoyo runs those only
 when a migration was pending.
 """
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations
 
-from pgwallet.db.sources import MIGRATIONS_DIR, SQL_DIR
+from pgwallet.db import schema
+from pgwallet.db.sources import MIGRATIONS_DIR
 
 # Serializes concurrent `pgwallet migrate` runs on one database.
 _ADVISORY_LOCK_KEY = 0x70677761  # "pgwa"
@@ -41,20 +40,6 @@ def yoyo_uri(conninfo: str) -> str:
     return f"postgresql+psycopg:///{dbname}?{urlencode(params)}"
 
 
-def sql_files() -> list[Path]:
-    """The files of `sql/`, in the order they are applied."""
-    return sorted(SQL_DIR.glob("*.sql"))
-
-
-def sql_checksum() -> str:
-    """The sha256 of the `sql/` files, names and contents, in order."""
-    digest = hashlib.sha256()
-    for path in sql_files():
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _apply_migrations(conninfo: str) -> list[str]:
     backend = get_backend(yoyo_uri(conninfo))
     migrations = read_migrations(str(MIGRATIONS_DIR))
@@ -68,13 +53,13 @@ def _apply_migrations(conninfo: str) -> list[str]:
 
 
 def _apply_sql(conninfo: str, *, after_migrations: bool) -> bool:
-    checksum = sql_checksum()
+    checksum = schema.version()
     with psycopg.connect(conninfo) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
         row = conn.execute("select checksum from ledger.sql_objects").fetchone()
         if row is not None and row[0] == checksum and not after_migrations:
             return False
-        for path in sql_files():
+        for path in schema.sql_files():
             conn.execute(path.read_text().encode())  # our own trusted files, no parameters
         conn.execute(
             """

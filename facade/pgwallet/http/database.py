@@ -51,6 +51,7 @@ from psycopg import AsyncConnection, IsolationLevel, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from pgwallet.db import schema
 from pgwallet.http.problems import UNAVAILABLE, ProblemError
 from pgwallet.http.settings import Settings
 
@@ -73,6 +74,18 @@ _TRANSACTION_SETTINGS = (
     "select set_config('role', %s, true),"
     " set_config('lock_timeout', %s, true),"
     " set_config('statement_timeout', %s, true)"
+)
+
+# Readiness: one round trip as wallet_api, through the API (schema_version is granted to it).
+_READINESS = (
+    "select current_setting('transaction_read_only') as read_only,"
+    " wallet.schema_version() as version"
+)
+# The role is missing (22023) or the login role may not take it or call the API (42501).
+_ROLE_UNUSABLE = (psycopg.errors.InvalidParameterValue, psycopg.errors.InsufficientPrivilege)
+_ROLE_HINT = (
+    f"the facade runs every statement as {API_ROLE}, which pgwallet migrate creates and "
+    "grants; a login role behind a pooler must be a member of it"
 )
 
 _READ_ONLY = "The database is read-only (a standby, or a primary being demoted); retry later."
@@ -138,15 +151,25 @@ class Database:
         (only,) = await self.rows(query, params)
         return only
 
-    async def ping(self, timeout_seconds: float) -> None:
-        """A round trip to a writable database; raises psycopg.Error or a 503 problem if not."""
-        async with self.pool.connection(timeout=timeout_seconds) as conn:
-            rows = await self._transaction(
-                conn, "select current_setting('transaction_read_only') as read_only", ()
-            )
-            if rows[0]["read_only"] == "on":
-                await conn.close()  # useless for postings: the pool makes another
-                raise ProblemError(UNAVAILABLE, _READ_ONLY)
+    async def check_ready(self, timeout_seconds: float) -> None:
+        """Raise a 503 problem saying why unless the database takes this facade's requests:
+        reachable and writable, migrated to this version, and `wallet_api` usable."""
+        try:
+            async with self.pool.connection(timeout=timeout_seconds) as conn:
+                rows = await self._transaction(conn, _READINESS, ())
+                if rows[0]["read_only"] == "on":
+                    await conn.close()  # useless for postings: the pool makes another
+                    raise ProblemError(UNAVAILABLE, _READ_ONLY)
+        except schema.ABSENT:
+            raise ProblemError(UNAVAILABLE, schema.NOT_MIGRATED) from None
+        except _ROLE_UNUSABLE as error:
+            raise ProblemError(UNAVAILABLE, f"{error.diag.message_primary}: {_ROLE_HINT}") from None
+        if reason := schema.mismatch(rows[0]["version"]):
+            raise ProblemError(UNAVAILABLE, reason)
+
+
+class NotReadyError(RuntimeError):
+    """The database is not one this facade can serve: the app does not start."""
 
 
 async def check_connection(settings: Settings, url: str) -> None:
@@ -160,7 +183,12 @@ async def check_connection(settings: Settings, url: str) -> None:
     )
     async with conn:
         await _configure(conn)
-        await conn.execute(_TRANSACTION_SETTINGS, [API_ROLE, "1s", "1s"])
+        try:
+            await conn.execute(_TRANSACTION_SETTINGS, [API_ROLE, "1s", "1s"])
+        except _ROLE_UNUSABLE as error:
+            raise NotReadyError(
+                f"pgwallet cannot start: {error.diag.message_primary}: {_ROLE_HINT}"
+            ) from None
 
 
 async def _open_pool(settings: Settings, url: str, name: str, *, primary: bool) -> Pool:
@@ -187,6 +215,15 @@ async def _open_pool(settings: Settings, url: str, name: str, *, primary: bool) 
     return pool
 
 
+async def _refuse_unready(database: Database, settings: Settings) -> None:
+    """Fail the start, in one sentence, on a database that is not migrated to this version."""
+    try:
+        await database.check_ready(settings.pool_timeout_seconds)
+    except ProblemError as problem:
+        if problem.detail != _READ_ONLY:  # a standby now may be the primary soon: start
+            raise NotReadyError(f"pgwallet cannot start: {problem.detail}") from None
+
+
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     """Open the pools for the app's life; close them (after in-flight requests) at shutdown.
@@ -201,6 +238,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     pools = [pool]
     app.state.database = app.state.read_database = Database(pool, settings)
     try:
+        await _refuse_unready(app.state.database, settings)
         if settings.database_read_url:
             read_pool = await _open_pool(
                 settings, settings.database_read_url, "pgwallet-read", primary=False

@@ -20,6 +20,8 @@ import psycopg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from pgwallet.db import schema
+
 logger = logging.getLogger(__name__)
 
 AnyRequest = Request[Any, Any, Any]
@@ -121,6 +123,7 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
 }
 
 _UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
+_NOT_MIGRATED_DETAIL = "The database is not migrated to this version of pgwallet yet."
 
 
 class ProblemError(Exception):
@@ -149,6 +152,11 @@ def from_database_error(error: psycopg.Error) -> ProblemError:
         refused := from_refusal(error.sqlstate or "", primary, error.diag.message_hint)
     ) is not None:
         return refused
+    if isinstance(error, schema.ABSENT):
+        # A function or schema of the API is missing: the database is not
+        # migrated to this version (the readiness probe says so too).
+        logger.error("database error %s: %s", error.sqlstate, schema.NOT_MIGRATED)
+        return ProblemError(UNAVAILABLE, _NOT_MIGRATED_DETAIL)
     if isinstance(error, psycopg.DataError):
         # Class 22 or text psycopg cannot send: data the client sent that the
         # facade let through (a NUL character, an unsupported unicode escape).

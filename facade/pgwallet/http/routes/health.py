@@ -19,8 +19,9 @@ def health() -> Status:
 
 @get("/health/ready", responses=responses(200, OK))
 async def ready(db: Db) -> Status:
-    """Readiness: a round trip to the database through the pool (503 `unavailable` if not)."""
-    await db.ping(_READY_TIMEOUT_SECONDS)
+    """Readiness: the database is reachable and writable, migrated to this version, and
+    `wallet_api` can use it; otherwise 503 `unavailable`, whose detail says which is not."""
+    await db.check_ready(_READY_TIMEOUT_SECONDS)
     return OK
 
 
