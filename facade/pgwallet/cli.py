@@ -94,9 +94,9 @@ def cli() -> None:
     "--port",
     envvar="PORT",
     show_envvar=True,
-    type=click.IntRange(1, 65535),
+    type=click.IntRange(0, 65535),
     default=8000,
-    help="Listen on this TCP port.",
+    help="Listen on this TCP port (0: a free one, which the log says).",
 )
 @click.option(
     "--workers",
@@ -232,7 +232,11 @@ def psql(conninfo: str, psql_args: tuple[str, ...]) -> int:
     # psql handles Ctrl-C itself (it cancels the running query); we must not die of it.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return subprocess.call([str(embedded.BIN_DIR / "psql"), conninfo, *psql_args])
+        # A refusal reads as its message, detail and hint, without the PL/pgSQL call
+        # stack under them (\errverbose shows it, or \set SHOW_CONTEXT errors).
+        return subprocess.call(
+            [str(embedded.BIN_DIR / "psql"), "--set=SHOW_CONTEXT=never", conninfo, *psql_args]
+        )
     finally:
         signal.signal(signal.SIGINT, previous)
 

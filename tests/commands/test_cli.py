@@ -132,3 +132,15 @@ def test_migrate_retries_connecting_for_wait_seconds() -> None:
     assert refused.returncode == 1
     assert time.monotonic() - started >= 3
     assert refused.stderr.startswith("waiting up to 3 s for database pgwallet on 127.0.0.1:")
+
+
+def test_psql_shows_a_refusal_without_the_plpgsql_call_stack(db_url: str) -> None:
+    refused = _run(
+        "psql",
+        "-c",
+        "select wallet.balance('c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a13', 'gold_coins')",
+        env={target.DATABASE_URL_ENV: db_url},
+    )
+    assert "ERROR:  user c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a13 not found" in refused.stderr
+    assert "CONTEXT" not in refused.stderr
+    assert "PL/pgSQL" not in refused.stderr

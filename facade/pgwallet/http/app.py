@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
-from pgwallet.http import access_log, auth, bodies, coalescing, gate, openapi
+from pgwallet.http import access_log, auth, bodies, coalescing, gate, openapi, paging
 from pgwallet.http.database import lifespan, provide_database, provide_read_database
 from pgwallet.http.problems import exception_handlers
 from pgwallet.http.routes import ROUTES
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi.config,
         plugins=[openapi.AmountSchema()],
+        type_decoders=[(paging.is_page_limit, paging.decode_page_limit)],
         logging_config=_logging(settings),
     )
     gate.install(app, settings.allowed_hosts)

@@ -7,11 +7,13 @@ cursor of one list is refused by another and nobody builds on its inside.
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from litestar.params import QueryParameter
 
+from pgwallet.http import wording
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
 from pgwallet.rules import ASSET_CODE_MAX_LENGTH, BIGINT_MAX
 
@@ -21,12 +23,30 @@ T = TypeVar("T")
 # not read as numbers (tests/sql/test_rules.py holds the two equal).
 LIMIT_PATTERN = "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$"
 
+
+class PageLimit(int):
+    """A page size, 1 to 500. Litestar would read an `int` leniently ("1e2" as 100), so
+    the app reads this type with `decode_page_limit` (its type decoder); the OpenAPI
+    document shows it as the integer it is (pgwallet.http.openapi)."""
+
+
+def is_page_limit(annotation: Any) -> bool:
+    """The predicate of the app's type decoder."""
+    return annotation is PageLimit
+
+
+def decode_page_limit(_annotation: type, value: Any) -> PageLimit:
+    """A page size from the query string's text; ValueError (a 400) in words if it is not one."""
+    text = str(value)
+    if not re.fullmatch(LIMIT_PATTERN, text):
+        raise ValueError(wording.must_be("limit"))
+    return PageLimit(text)
+
+
+DEFAULT_LIMIT = PageLimit(50)
 Limit = Annotated[
-    str,
-    QueryParameter(
-        pattern=LIMIT_PATTERN,
-        description="Page size, 1 to 500 (default 50).",
-    ),
+    PageLimit,
+    QueryParameter(description="Page size, 1 to 500 (default 50)."),
 ]
 Cursor = Annotated[
     str | None,

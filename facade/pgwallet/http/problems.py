@@ -18,9 +18,10 @@ from typing import Any
 import msgspec
 import psycopg
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from pgwallet.db import schema
+from pgwallet.http import wording
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,26 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW900": INTERNAL_ERROR,  # exact_total_needed: caught inside wallet_internal.post
 }
 
+# The SQL hints that speak of SQL functions, in the words of the HTTP API (None: no
+# hint over HTTP). Any other hint that names a `wallet.` function is dropped too.
+HTTP_HINTS: dict[str, str | None] = {
+    "PW011": "GET /v1/assets lists the assets.",  # asset_not_found
+    "PW040": "An operator can make the asset active again.",  # asset_frozen
+    "PW041": "An operator can make the user active again.",  # user_suspended
+    "PW072": None,  # client_not_found: operators' tools, no route
+}
+
+
+def http_hint(sqlstate: str | None, sql_hint: str | None) -> str | None:
+    """The hint of a database error as the HTTP API gives it."""
+    if sqlstate in HTTP_HINTS:
+        return HTTP_HINTS[sqlstate]
+    return None if sql_hint is None or "wallet." in sql_hint else sql_hint
+
+
 _UNAVAILABLE_DETAIL = "The database is unreachable, busy or overloaded; retry later."
+NOT_JSON_DETAIL = "The body is not valid JSON."
+_NUL_DETAIL = "Text may not contain the NUL character (\\u0000), in any field."
 _NOT_MIGRATED_DETAIL = "The database is not migrated to this version of pgwallet yet."
 
 
@@ -142,7 +162,7 @@ def from_refusal(sqlstate: str, message: str, hint: str | None) -> ProblemError 
         return None
     if kind is INTERNAL_ERROR:
         return ProblemError(kind, "The request could not be completed.")
-    return ProblemError(kind, message, hint)
+    return ProblemError(kind, message, http_hint(sqlstate, hint))
 
 
 def from_database_error(error: psycopg.Error) -> ProblemError:
@@ -160,6 +180,8 @@ def from_database_error(error: psycopg.Error) -> ProblemError:
     if isinstance(error, psycopg.DataError):
         # Class 22 or text psycopg cannot send: data the client sent that the
         # facade let through (a NUL character, an unsupported unicode escape).
+        if error.sqlstate is None and "NUL" in primary:
+            return ProblemError(INVALID_REQUEST, _NUL_DETAIL)
         return ProblemError(INVALID_REQUEST, primary)
     if isinstance(error, psycopg.OperationalError):
         # Connection lost or refused, pool exhausted (PoolTimeout), lock or
@@ -195,31 +217,57 @@ def handle_database_error(request: AnyRequest, exc: psycopg.Error) -> Response[P
     return _answer(request, problem)
 
 
-def _source(source: object) -> str:
-    """Where a parameter was read: `path`, `query`, `header`, `body`."""
-    return str(getattr(source, "value", source or "body"))
+def _sent(request: AnyRequest, source: str, key: str) -> str | None:
+    """The raw value a parameter was sent with, if it came in the path or query string."""
+    if source == "query":
+        return request.query_params.get(key)
+    if source == "path":
+        value = request.path_params.get(key)
+        return None if value is None else str(value)
+    return None
 
 
-def _validation_detail(exc: ValidationException) -> str:
+def _body_fields(request: AnyRequest) -> list[str]:
+    """The fields of the route's body, if it takes a struct (to name them on an unknown one)."""
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    annotation = getattr(data, "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return [field.name for field in msgspec.structs.fields(annotation)]
+    return []
+
+
+def _validation_detail(request: AnyRequest, exc: ValidationException) -> str:
+    """What was wrong and what is allowed, in words, for each field Litestar refused."""
     errors = exc.extra if isinstance(exc.extra, list) else []
-    reasons = [
-        f"{error.get('key', 'body')} ({_source(error.get('source'))}): {error.get('message')}"
-        for error in errors
-        if isinstance(error, dict)
-    ]
+    reasons = []
+    for error in errors:
+        if not isinstance(error, dict):
+            continue
+        key = str(error.get("key") or "data")
+        source = str(getattr(error.get("source"), "value", error.get("source") or "body"))
+        reasons.append(
+            wording.explain(
+                key,
+                str(error.get("message")),
+                sent=_sent(request, source, key),
+                fields=_body_fields(request),
+            )
+        )
     return "; ".join(reasons) or "The request is malformed."
 
 
 def handle_http_exception(request: AnyRequest, exc: HTTPException) -> Response[Problem]:
     """Litestar's own errors: validation, unknown route, method not allowed, body too large."""
     if isinstance(exc, ValidationException):
-        problem = ProblemError(INVALID_REQUEST, _validation_detail(exc))
+        problem = ProblemError(INVALID_REQUEST, _validation_detail(request, exc))
     elif exc.status_code == 404:
         problem = ProblemError(NOT_FOUND, f"No route {request.url.path}.")
     elif exc.status_code == 405:
         problem = ProblemError(
             METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}."
         )
+    elif isinstance(exc.__cause__, SerializationException):
+        problem = ProblemError(INVALID_REQUEST, NOT_JSON_DETAIL)
     elif exc.status_code < 500:
         kind = ProblemKind(exc.status_code, INVALID_REQUEST.code, INVALID_REQUEST.title)
         problem = ProblemError(kind, exc.detail)

@@ -20,7 +20,7 @@ from litestar.params import Body, FromPath, HeaderParameter
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from pgwallet.http import examples
+from pgwallet.http import examples, wording
 from pgwallet.http.auth import POSTING, Caller
 from pgwallet.http.coalescing import Coalescing
 from pgwallet.http.database import Db
@@ -34,6 +34,7 @@ from pgwallet.http.problems import (
     IDEMPOTENCY_KEY_REUSED,
     INSUFFICIENT_FUNDS,
     INVALID_REQUEST,
+    NOT_JSON_DETAIL,
     NOT_REVERSIBLE,
     REVERSAL_EXCEEDS_ORIGINAL,
     TRANSACTION_NOT_FOUND,
@@ -90,6 +91,7 @@ _RECEIPT = (
 def checked_body(shape: type[msgspec.Struct]) -> Callable[[AnyRequest], Awaitable[None]]:
     """A before_request hook: refuse a posting without Idempotency-Key, or whose body is not
     exactly a `shape`."""
+    fields = [field.name for field in msgspec.structs.fields(shape)]  # named when one is unknown
 
     async def check(request: AnyRequest) -> None:
         if IDEMPOTENCY_KEY not in request.headers:
@@ -104,9 +106,11 @@ def checked_body(shape: type[msgspec.Struct]) -> Callable[[AnyRequest], Awaitabl
         try:
             msgspec.json.decode(await request.body(), type=shape, strict=True)
         except msgspec.ValidationError as error:
-            raise ProblemError(INVALID_REQUEST, str(error)) from None
+            raise ProblemError(
+                INVALID_REQUEST, wording.explain(None, str(error), fields=fields)
+            ) from None
         except msgspec.DecodeError:
-            raise ProblemError(INVALID_REQUEST, "The body is not valid JSON.") from None
+            raise ProblemError(INVALID_REQUEST, NOT_JSON_DETAIL) from None
 
     return check
 

@@ -9,7 +9,15 @@ from litestar.params import FromPath, QueryParameter
 from pgwallet.http import examples
 from pgwallet.http.database import Db, ReadDb
 from pgwallet.http.openapi import guarded
-from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.paging import (
+    DEFAULT_LIMIT,
+    AssetFilter,
+    Cursor,
+    Limit,
+    bigint,
+    next_cursor,
+    read_cursor,
+)
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     INVALID_REQUEST,
@@ -94,17 +102,17 @@ async def list_transactions(
     ] = None,
     asset: AssetFilter = None,
     kind: Annotated[Kind | None, QueryParameter(description="Only of this kind.")] = None,
-    limit: Limit = "50",
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> TransactionPage:
     """Transactions, newest first, optionally of one user, asset and kind."""
     lines = await read_db.rows(
         _LINES + " from wallet.list_transactions(%s, %s, %s, %s, %s)",
-        [user_id, asset, kind, int(limit), read_cursor(cursor, "transaction", bigint)],
+        [user_id, asset, kind, limit, read_cursor(cursor, "transaction", bigint)],
     )
     items = _transactions(lines)
     last = lines[-1]["seq"] if lines else None
-    return TransactionPage(items, next_cursor("transaction", len(items), int(limit), last))
+    return TransactionPage(items, next_cursor("transaction", len(items), limit, last))
 
 
 routes = [get_transaction, list_transactions]

@@ -10,7 +10,15 @@ from litestar.params import Body, FromPath, QueryParameter
 from pgwallet.http import examples
 from pgwallet.http.database import Db, ReadDb
 from pgwallet.http.openapi import guarded
-from pgwallet.http.paging import AssetFilter, Cursor, Limit, bigint, next_cursor, read_cursor
+from pgwallet.http.paging import (
+    DEFAULT_LIMIT,
+    AssetFilter,
+    Cursor,
+    Limit,
+    bigint,
+    next_cursor,
+    read_cursor,
+)
 from pgwallet.http.problems import (
     ASSET_NOT_FOUND,
     EMAIL_TAKEN,
@@ -45,17 +53,15 @@ Search = Annotated[
     ),
 )
 async def list_users(
-    read_db: ReadDb, q: Search = None, limit: Limit = "50", cursor: Cursor = None
+    read_db: ReadDb, q: Search = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> UserPage:
     """Users in order of creation, optionally those whose name or email contains `q`."""
     rows = await read_db.rows(
         "select id, name, email, status, created_at from wallet.list_users(%s, %s, %s)",
-        [q, int(limit), read_cursor(cursor, "user", UUID)],
+        [q, limit, read_cursor(cursor, "user", UUID)],
     )
     users = msgspec.convert(rows, list[User])
-    return UserPage(
-        users, next_cursor("user", len(users), int(limit), users[-1].id if users else None)
-    )
+    return UserPage(users, next_cursor("user", len(users), limit, users[-1].id if users else None))
 
 
 @post(
@@ -137,7 +143,7 @@ async def get_history(
     read_db: ReadDb,
     user_id: FromPath[UUID],
     asset: AssetFilter = None,
-    limit: Limit = "50",
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> HistoryPage:
     """A user's entries, newest first, optionally in one asset."""
@@ -146,11 +152,11 @@ async def get_history(
         " balance_after::text as balance_after, created_at, metadata, counterparty_user_id,"
         " reverses, reversed_amount::text as reversed_amount"
         " from wallet.history(%s, %s, %s, %s)",
-        [user_id, asset, int(limit), read_cursor(cursor, "entry", bigint)],
+        [user_id, asset, limit, read_cursor(cursor, "entry", bigint)],
     )
     items = msgspec.convert(rows, list[HistoryItem])
     last = items[-1].entry_id if items else None
-    return HistoryPage(items, next_cursor("entry", len(items), int(limit), last))
+    return HistoryPage(items, next_cursor("entry", len(items), limit, last))
 
 
 routes = [list_users, create_user, get_user, get_balances, get_balance, get_history]
