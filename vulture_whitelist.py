@@ -11,12 +11,13 @@ pyproject.toml.
 import uvicorn
 from bench.http import HttpPoint
 from bench.pgbench import Point
+from litestar.openapi.spec import Schema
 from tests.commands import test_embedded_server, test_package
 from tests.properties.machine import WalletMachine
 from tests.properties.model import Receipt
 
 from pgwallet.http import shapes
-from pgwallet.http.openapi import AmountSchema
+from pgwallet.http.openapi import FieldSchemas
 
 # msgspec structs: Litestar encodes every field into the JSON answers; no Python
 # code of ours reads these ones back.
@@ -41,9 +42,12 @@ shapes.Transaction.reverses
 shapes.Transaction.reversed_amount
 
 # Litestar calls the methods of an OpenAPI schema plugin (OpenAPISchemaPlugin).
-AmountSchema.is_plugin_supported_type
-AmountSchema.is_plugin_supported_field
-AmountSchema.to_openapi_schema
+FieldSchemas.is_plugin_supported_type
+FieldSchemas.is_plugin_supported_field
+FieldSchemas.to_openapi_schema
+
+# pgwallet.http.openapi_finish sets what Litestar writes into the OpenAPI document.
+Schema.additional_properties
 
 # Benchmark figures: dataclasses.asdict() writes every field to the results JSON,
 # where bench/report.py reads them by key.

@@ -36,6 +36,12 @@ def _plain(response: Any) -> str:
         ("/v1/users/nope", f"user_id {UUID_RULE}, not 'nope'"),
         ("/v1/transactions/12345", f"transaction_id {UUID_RULE}, not '12345'"),
         ("/v1/transactions?kind=refund", "kind must be one of topup, bonus, spend"),
+        # A query string has no null: `null` is no id, rather than no filter.
+        ("/v1/transactions?user_id=null", f"user_id {UUID_RULE}, not 'null'"),
+        (
+            "/v1/transactions?kind=null",
+            "kind must be one of topup, bonus, spend, reversal, transfer, not 'null'",
+        ),
         ("/v1/users?q=%00", "Text may not contain the NUL character (\\u0000), in any field."),
     ],
 )
@@ -68,6 +74,10 @@ def test_posting_mistakes(client: Client, body: Any, detail: str) -> None:
     assert _plain(
         client.post("/v1/transactions/topup", json=body, headers={"Idempotency-Key": "k"})
     ).startswith(detail)
+
+
+def test_null_is_searched_for_as_text(client: Client) -> None:
+    assert client.get("/v1/users?q=null").status_code == 200
 
 
 def test_a_malformed_idempotency_key(client: Client) -> None:

@@ -11,7 +11,16 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
-from pgwallet.http import access_log, auth, bodies, coalescing, gate, openapi, paging
+from pgwallet.http import (
+    access_log,
+    auth,
+    bodies,
+    coalescing,
+    gate,
+    openapi,
+    openapi_finish,
+    paging,
+)
 from pgwallet.http.database import lifespan, provide_database, provide_read_database
 from pgwallet.http.problems import exception_handlers
 from pgwallet.http.routes import ROUTES
@@ -38,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "client": Provide(auth.provide_client, sync_to_thread=False),
             "coalescer": Provide(coalescing.provide_coalescer, sync_to_thread=False),
         },
-        guards=[auth.authorize, bodies.check_json_body],
+        guards=[auth.authorize, bodies.check_json_body, paging.refuse_null],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,
         lifespan=[lifespan, coalescing.lifespan],
         state=State(
@@ -46,10 +55,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi.config,
-        plugins=[openapi.AmountSchema()],
+        plugins=[openapi.FieldSchemas()],
         type_decoders=[(paging.is_page_limit, paging.decode_page_limit)],
         logging_config=_logging(settings),
     )
+    openapi_finish.finish(app)
     gate.install(app, settings.allowed_hosts)
     access_log.install(app)  # outermost: it logs the gate's refusals too
     return app

@@ -103,7 +103,7 @@ NEXT = "ZW50cnk6Nw"  # an opaque cursor
 
 # What each code's detail typically says (the real one names the ids involved).
 _DETAILS = {
-    "invalid_request": "amount (body): Expected `int` >= 1",
+    "invalid_request": "The request is malformed.",
     "idempotency_key_missing": "A posting needs an Idempotency-Key header (1-255 printable ASCII).",
     "unauthorized": "This route needs a token: Authorization: Bearer <token>.",
     "forbidden": "client 'shop' lacks the scope 'bonus'",
@@ -142,7 +142,7 @@ def problem_document(code: str) -> Problem:
     return kind.document(_DETAILS[code])
 
 
-def problem_example(kind: ProblemKind) -> Example:
-    """The example problem document of one code."""
-    document: Problem = kind.document(_DETAILS[kind.code])
+def problem_example(kind: ProblemKind, detail: str | None = None) -> Example:
+    """The example problem document of one code (with this detail, else a typical one)."""
+    document: Problem = kind.document(detail or _DETAILS[kind.code])
     return example(kind.code, document)

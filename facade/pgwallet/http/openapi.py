@@ -3,17 +3,22 @@
 `responses(...)` gives a route's documented answers: the success with an
 example body, and per error status a problem document example for every code
 the route can answer with (503 `unavailable` on every route that reads the
-database).
+database), its 400 example naming the route's own likeliest mistake.
+Operation ids are the handlers' names, short verbs (`list_users`,
+`get_balance`, `topup`); pgwallet.http.openapi_finish adds tags and headers.
 
-Litestar documents a union field without its members' constraints, so the
-amount (a JSON integer 1 .. 2^63-1 or a digit string) gets its schema from
-the small plugin below; clients and schemathesis then see what is accepted.
+Litestar documents a union field without its members' constraints, and knows
+nothing of a page size read by a type decoder, so the amount (a JSON integer
+1 .. 2^63-1 or a digit string) and `limit` (an integer 1 .. 500) get their
+schemas from the small plugin below; clients and schemathesis then see what
+is accepted.
 """
 
 from collections import defaultdict
 from typing import Any
 
 import msgspec
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
@@ -22,8 +27,10 @@ from litestar.typing import FieldDefinition
 
 from pgwallet.http.auth import BEARER, SCOPE
 from pgwallet.http.examples import example, problem_example
+from pgwallet.http.paging import PageLimit
 from pgwallet.http.problems import (
     FORBIDDEN,
+    INVALID_REQUEST,
     PROBLEM_MEDIA_TYPE,
     UNAUTHORIZED,
     UNAVAILABLE,
@@ -31,22 +38,38 @@ from pgwallet.http.problems import (
     ProblemKind,
 )
 from pgwallet.http.shapes import Amount
-from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX
+from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX, PAGE_LIMIT_MAX
 
 API_VERSION = "1.0.0"
 
 
-class AmountSchema(OpenAPISchemaPlugin):
-    """The schema of `shapes.Amount`."""
+def operation_id(handler: HTTPRouteHandler, _method: Any, _path: Any) -> str:
+    """A route's operation id: its handler's name, unless the route names one itself."""
+    return handler.handler_name
+
+
+_LIMIT = Schema(
+    type=OpenAPIType.INTEGER,
+    minimum=1,
+    maximum=PAGE_LIMIT_MAX,
+    default=50,
+    description="Page size, 1 to 500 (default 50).",
+)
+
+
+class FieldSchemas(OpenAPISchemaPlugin):
+    """The schemas of `shapes.Amount` and `paging.PageLimit`."""
 
     @staticmethod
     def is_plugin_supported_type(value: Any) -> bool:
-        return False  # only the Amount field, matched below
+        return False  # only the fields matched below
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        return bool(field_definition.raw == Amount)
+        return field_definition.raw == Amount or field_definition.annotation is PageLimit
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        if field_definition.annotation is PageLimit:
+            return _LIMIT
         return Schema(
             one_of=[
                 Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=BIGINT_MAX),
@@ -67,6 +90,7 @@ config = OpenAPIConfig(
     "Every error is an RFC 9457 problem document (application/problem+json) with a stable "
     "`code`; an unknown route is a 404 `not_found`, a wrong method a 405 `method_not_allowed`.",
     path="/schema",
+    operation_id_creator=operation_id,
     components=Components(
         security_schemes={
             BEARER: SecurityScheme(
@@ -80,9 +104,14 @@ config = OpenAPIConfig(
 
 
 def responses(
-    status: int, success: msgspec.Struct, *errors: ProblemKind, database: bool = True
+    status: int,
+    success: msgspec.Struct,
+    *errors: ProblemKind,
+    database: bool = True,
+    invalid: str | None = None,
 ) -> dict[int, ResponseSpec]:
-    """A route's documented answers: its success and its errors, each with examples."""
+    """A route's documented answers: its success and its errors, each with examples;
+    `invalid` is the detail of its 400 `invalid_request` example."""
     kinds = [*errors, UNAVAILABLE] if database else list(errors)
     by_status: dict[int, list[ProblemKind]] = defaultdict(list)
     for kind in kinds:
@@ -101,18 +130,25 @@ def responses(
             generate_examples=False,
             media_type=PROBLEM_MEDIA_TYPE,
             description=", ".join(f"`{kind.code}`" for kind in group),
-            examples=[problem_example(kind) for kind in group],
+            examples=[
+                problem_example(kind, invalid if kind is INVALID_REQUEST else None)
+                for kind in group
+            ],
         )
     return documented
 
 
 def guarded(
-    scope: str, status: int, success: msgspec.Struct, *errors: ProblemKind
+    scope: str,
+    status: int,
+    success: msgspec.Struct,
+    *errors: ProblemKind,
+    invalid: str | None = None,
 ) -> dict[str, Any]:
     """The decorator arguments of a route under /v1 that needs `scope` (see pgwallet.http.auth):
     its `opt`, its OpenAPI security and its documented answers, 401 and 403 included."""
     return {
         "opt": {SCOPE: scope},
         "security": [{BEARER: []}],
-        "responses": responses(status, success, UNAUTHORIZED, FORBIDDEN, *errors),
+        "responses": responses(status, success, UNAUTHORIZED, FORBIDDEN, *errors, invalid=invalid),
     }

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.params import QueryParameter
 
 from pgwallet.http import wording
@@ -60,6 +62,28 @@ AssetFilter = Annotated[
     str | None,
     QueryParameter(max_length=ASSET_CODE_MAX_LENGTH, description="Only in this asset (its code)."),
 ]
+
+
+async def refuse_null(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """A guard: `?user_id=null` is a malformed id, not an absent one.
+
+    Litestar reads an optional query parameter (`UUID | None`, a `Literal | None`)
+    sent as the text `null` as absent; a query string has no null, and the
+    OpenAPI document says so (pgwallet.http.openapi_finish). Text parameters
+    are left alone: `q=null` searches for "null".
+    """
+    for name, value in connection.query_params.items():
+        if value != "null":
+            continue
+        field = handler.parsed_fn_signature.parameters.get(name)
+        if (
+            field is not None
+            and field.is_optional
+            and not any(inner.annotation is str for inner in field.inner_types)
+        ):
+            raise ProblemError(INVALID_REQUEST, wording.refused(name, value))
 
 
 def bigint(text: str) -> int:

@@ -60,6 +60,11 @@ def must_be(field: str) -> str:
     return f"{field} must be {ALLOWED[field]}"
 
 
+def refused(field: str, sent: str | None = None) -> str:
+    """The detail of a 400 for this field (sent as `sent`, when said)."""
+    return must_be(field) + _sent(sent)
+
+
 def _sent(value: str | None) -> str:
     if value is None:
         return ""
@@ -95,7 +100,7 @@ def explain(
         )
     field = _SENT_AS.get(field or "", field)
     if field in ALLOWED:
-        return must_be(field) + _sent(sent)
+        return refused(field, sent)
     if field in (None, "data"):
         return message
     return f"{field}: {message}"

@@ -12,17 +12,17 @@ _READY_TIMEOUT_SECONDS = 2.0
 
 
 @get("/health", sync_to_thread=False, responses=responses(200, OK, database=False))
-def health() -> Status:
+def check_liveness() -> Status:
     """Liveness: the process answers; the database is not consulted."""
     return OK
 
 
 @get("/health/ready", responses=responses(200, OK))
-async def ready(db: Db) -> Status:
+async def check_readiness(db: Db) -> Status:
     """Readiness: the database is reachable and writable, migrated to this version, and
     `wallet_api` can use it; otherwise 503 `unavailable`, whose detail says which is not."""
     await db.check_ready(_READY_TIMEOUT_SECONDS)
     return OK
 
 
-routes = [health, ready]
+routes = [check_liveness, check_readiness]

@@ -51,6 +51,7 @@ from pgwallet.http.shapes import (
     TransferReceipt,
     TransferRequest,
 )
+from pgwallet.http.wording import refused
 from pgwallet.rules import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -144,6 +145,7 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
         msgspec.structs.replace(examples.RECEIPT, kind=kind),
         *errors,
         ASSET_NOT_FOUND,
+        invalid=refused("amount"),
     )
 
     async def posting(
@@ -201,7 +203,14 @@ _TRANSFER = (
     operation_id="transfer",
     before_request=checked_body(TransferRequest),
     status_code=201,
-    **guarded(POSTING, 201, examples.TRANSFER_RECEIPT, *_POSTING_ERRORS, ASSET_NOT_FOUND),
+    **guarded(
+        POSTING,
+        201,
+        examples.TRANSFER_RECEIPT,
+        *_POSTING_ERRORS,
+        ASSET_NOT_FOUND,
+        invalid=refused("to_user_id", "bob"),
+    ),
 )
 async def transfer(
     db: Db,
@@ -245,6 +254,7 @@ _REVERSAL = (
         TRANSACTION_NOT_FOUND,
         REVERSAL_EXCEEDS_ORIGINAL,
         NOT_REVERSIBLE,
+        invalid=refused("transaction_id", "12345"),
     ),
 )
 async def reverse(

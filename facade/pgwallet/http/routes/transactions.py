@@ -25,6 +25,7 @@ from pgwallet.http.problems import (
     USER_NOT_FOUND,
 )
 from pgwallet.http.shapes import ClientRef, Entry, Kind, Transaction, TransactionPage
+from pgwallet.http.wording import refused
 
 # wallet.transaction_line: one row per entry, the transaction's fields repeated.
 _LINES = (
@@ -73,7 +74,12 @@ def _transactions(lines: list[dict[str, Any]]) -> list[Transaction]:
 @get(
     "/v1/transactions/{transaction_id:str}",
     **guarded(
-        "read", 200, examples.TRANSACTION_WITH_ENTRIES, INVALID_REQUEST, TRANSACTION_NOT_FOUND
+        "read",
+        200,
+        examples.TRANSACTION_WITH_ENTRIES,
+        INVALID_REQUEST,
+        TRANSACTION_NOT_FOUND,
+        invalid=refused("transaction_id", "12345"),
     ),
 )
 async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction:
@@ -92,6 +98,7 @@ async def get_transaction(db: Db, transaction_id: FromPath[UUID]) -> Transaction
         INVALID_REQUEST,
         USER_NOT_FOUND,
         ASSET_NOT_FOUND,
+        invalid=refused("kind", "refund"),
     ),
 )
 async def list_transactions(

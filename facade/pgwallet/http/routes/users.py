@@ -35,10 +35,13 @@ from pgwallet.http.shapes import (
     User,
     UserPage,
 )
+from pgwallet.http.wording import refused
 
 # Path parameters are read as strings and converted by the handler's signature,
 # so that a malformed id is a 400 `invalid_request`, not an unknown route.
 _USER = "/v1/users/{user_id:str}"
+
+_BAD_USER_ID = refused("user_id", "alice")
 
 Search = Annotated[
     str | None,
@@ -49,7 +52,12 @@ Search = Annotated[
 @get(
     "/v1/users",
     **guarded(
-        "read", 200, UserPage([examples.USER], examples.NEXT), INVALID_REQUEST, USER_NOT_FOUND
+        "read",
+        200,
+        UserPage([examples.USER], examples.NEXT),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+        invalid=refused("limit", "0"),
     ),
 )
 async def list_users(
@@ -67,7 +75,7 @@ async def list_users(
 @post(
     "/v1/users",
     status_code=201,
-    **guarded("users", 201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN),
+    **guarded("users", 201, examples.USER, INVALID_REQUEST, EMAIL_TAKEN, invalid=refused("email")),
 )
 async def create_user(
     db: Db,
@@ -78,7 +86,10 @@ async def create_user(
     return await _user(db, created["id"])
 
 
-@get(_USER, **guarded("read", 200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND))
+@get(
+    _USER,
+    **guarded("read", 200, examples.USER, INVALID_REQUEST, USER_NOT_FOUND, invalid=_BAD_USER_ID),
+)
 async def get_user(db: Db, user_id: FromPath[UUID]) -> User:
     """One user."""
     return await _user(db, user_id)
@@ -99,6 +110,7 @@ async def _user(db: Db, user_id: UUID) -> User:
         Balances(examples.ALICE, [Balance("gold_coins", "1000")]),
         INVALID_REQUEST,
         USER_NOT_FOUND,
+        invalid=_BAD_USER_ID,
     ),
 )
 async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
@@ -118,6 +130,7 @@ async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
         INVALID_REQUEST,
         USER_NOT_FOUND,
         ASSET_NOT_FOUND,
+        invalid=_BAD_USER_ID,
     ),
 )
 async def get_balance(
@@ -137,6 +150,7 @@ async def get_balance(
         INVALID_REQUEST,
         USER_NOT_FOUND,
         ASSET_NOT_FOUND,
+        invalid=refused("limit", "1000"),
     ),
 )
 async def get_history(
