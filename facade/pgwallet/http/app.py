@@ -20,6 +20,7 @@ from pgwallet.http import (
     openapi,
     openapi_finish,
     paging,
+    schema_page,
 )
 from pgwallet.http.database import lifespan, provide_database, provide_read_database
 from pgwallet.http.problems import exception_handlers
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {"settings": settings, "authenticator": auth.Authenticator(settings.auth_cache_seconds)}
         ),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
-        openapi_config=openapi.config,
+        openapi_config=openapi.config(schema_page.SwaggerPage(), schema_page.router()),
         plugins=[openapi.FieldSchemas()],
         type_decoders=[(paging.is_page_limit, paging.decode_page_limit)],
         logging_config=_logging(settings),

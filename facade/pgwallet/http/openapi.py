@@ -18,9 +18,11 @@ from collections import defaultdict
 from typing import Any
 
 import msgspec
+from litestar import Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
@@ -81,26 +83,32 @@ class FieldSchemas(OpenAPISchemaPlugin):
         )
 
 
-config = OpenAPIConfig(
-    title="pgwallet",
-    version=API_VERSION,
-    description="A wallet service for virtual credits: a double-entry ledger in PostgreSQL. "
-    "Every route under /v1 needs `Authorization: Bearer <token>` of a client with the route's "
-    "scope (operators create clients with `pgwallet clients create`). "
-    "Every error is an RFC 9457 problem document (application/problem+json) with a stable "
-    "`code`; an unknown route is a 404 `not_found`, a wrong method a 405 `method_not_allowed`.",
-    path="/schema",
-    operation_id_creator=operation_id,
-    components=Components(
-        security_schemes={
-            BEARER: SecurityScheme(
-                type="http",
-                scheme="bearer",
-                description="A client's token, `pgw_...`: shown once by `pgwallet clients create`.",
-            )
-        }
-    ),
-)
+def config(page: OpenAPIRenderPlugin, router: Router) -> OpenAPIConfig:
+    """The OpenAPI configuration of one app: `page` rendered by `router` at /schema
+    (pgwallet.http.schema_page), the document beside it at /schema/openapi.json."""
+    return OpenAPIConfig(
+        title="pgwallet",
+        version=API_VERSION,
+        description="A wallet service for virtual credits: a double-entry ledger in PostgreSQL. "
+        "Every route under /v1 needs `Authorization: Bearer <token>` of a client with the route's "
+        "scope (operators create clients with `pgwallet clients create`). "
+        "Every error is an RFC 9457 problem document (application/problem+json) with a stable "
+        "`code`; an unknown route is a 404 `not_found`, a wrong method a 405 `method_not_allowed`.",
+        path=router.path,
+        operation_id_creator=operation_id,
+        components=Components(
+            security_schemes={
+                BEARER: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A client's token, `pgw_...`: "
+                    "shown once by `pgwallet clients create`.",
+                )
+            }
+        ),
+        render_plugins=[page],
+        openapi_router=router,
+    )
 
 
 def responses(
