@@ -6,6 +6,7 @@ import logging
 import socket
 import time
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -117,12 +118,19 @@ def test_a_client_gone_mid_body_is_no_error_of_ours(
                 b'{"name": '
             )
         deadline = time.monotonic() + 5
-        while not any(r.name == "pgwallet.access" for r in caplog.records):
+        while not (lines := _access_lines(caplog, "/v1/users")):
             assert time.monotonic() < deadline, "the request was never logged"
             time.sleep(0.05)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
-    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    (line,) = lines
     assert line["status"] == 400
+
+
+def _access_lines(caplog: pytest.LogCaptureFixture, path: str) -> list[dict[str, Any]]:
+    """The access-log lines of requests to `path` (the served app's thread may still be
+    logging an earlier test's request)."""
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    return [line for line in lines if line["path"] == path]
 
 
 def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(
