@@ -54,6 +54,9 @@ def on_database(command: Callable[Concatenate[str, P], int]) -> Callable[P, int]
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> int:
+        if not os.environ.get(target.DATABASE_URL_ENV):
+            # The first start runs initdb: a few seconds that deserve a word.
+            click.echo(f"embedded PostgreSQL: starting, data in {embedded.data_dir()}", err=True)
         with target.database_url() as conninfo:
             return command(conninfo, *args, **kwargs)
 
@@ -148,6 +151,7 @@ def serve(
         # A fragment, so the token never reaches the server as a query or a log line.
         link = f"http://{host}:{port}/#token={clients.dev_token(conninfo)}"
         click.echo(f"dashboard, signed in as client {clients.DEV_CLIENT!r}: {link}")
+    click.echo(f"serving the API and the dashboard at http://{host}:{port} (Ctrl-C stops)")
     # The app (in each worker process) finds its database and log level here.
     os.environ[target.DATABASE_URL_ENV] = conninfo
     os.environ["LOG_LEVEL"] = log_level.upper()

@@ -144,3 +144,19 @@ def test_psql_shows_a_refusal_without_the_plpgsql_call_stack(db_url: str) -> Non
     assert "ERROR:  user c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a13 not found" in refused.stderr
     assert "CONTEXT" not in refused.stderr
     assert "PL/pgSQL" not in refused.stderr
+
+
+def test_make_run_installs_the_runtime_only_and_says_each_step(tmp_path: Path) -> None:
+    planned = subprocess.run(
+        ["make", "--dry-run", "--no-print-directory", "run", f"VENV={tmp_path / 'venv'}"],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    installs = [line for line in planned.splitlines() if "pip install" in line]
+    assert len(installs) == 1, planned
+    assert installs[0].endswith(" -e ."), installs
+    steps = [line for line in planned.splitlines() if line.startswith("echo ")]
+    assert [step.split(":")[1].split()[0] for step in steps] == ["creating", "installing"]

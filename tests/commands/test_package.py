@@ -24,12 +24,16 @@ def test_the_wheel_ships_sql_and_migrations_where_the_package_finds_them(tmp_pat
         source,
         ignore=shutil.ignore_patterns(".git", ".venv", ".pgdata", "build", "*.egg-info"),
     )
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
         cwd=source,
+        capture_output=True,
+        text=True,
         check=True,
         timeout=300,
     )
+    # setuptools has nothing to warn about (a license table, a data folder left out...).
+    assert "Warning:" not in built.stdout + built.stderr, built.stderr
     (wheel,) = tmp_path.glob("pgwallet-*.whl")
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
