@@ -12,6 +12,7 @@ import uvicorn
 from bench.http import HttpPoint
 from bench.pgbench import Point
 from litestar.openapi.spec import Schema
+from tests import conftest
 from tests.commands import test_embedded_server, test_package
 from tests.properties.machine import WalletMachine
 from tests.properties.model import Receipt
@@ -62,6 +63,9 @@ Receipt.created_at
 # Hypothesis calls teardown() after each run of the state machine (its rules,
 # initializers and invariants are kept by their decorators, see pyproject.toml).
 WalletMachine.teardown
+
+# pytest calls the hooks of a conftest.py.
+conftest.pytest_configure
 
 # pytest reads a module's marks from `pytestmark`.
 test_embedded_server.pytestmark

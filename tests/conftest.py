@@ -4,13 +4,20 @@ Without DATABASE_URL the session starts one throwaway embedded server; with
 it, the tests use that server and create and drop only databases named
 `pgwallet_test_*`. A template database is migrated once per session and each
 test module gets its own clone, so modules never see each other's data.
+
+A run stopped by SIGTERM or SIGHUP (a timeout, `kill`, a closed terminal, make
+stopped) ends as Ctrl-C ends it: pytest tears the session down, so the
+throwaway server stops rather than running on, orphaned
+(tests/commands/test_interrupted_run.py).
 """
 
 import itertools
 import os
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import psycopg
 import pytest
@@ -22,6 +29,19 @@ from tests.support import Conn
 
 _SESSION_TAG = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 _module_numbers = itertools.count()
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    # Once: a second signal must not cut the teardown that the first one started.
+    for each in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop on SIGTERM and SIGHUP as on Ctrl-C, tearing the session's fixtures down."""
+    for each in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, _interrupt)
 
 
 @pytest.fixture(scope="session")
