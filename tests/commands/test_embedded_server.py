@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
+import psycopg
 import pytest
 
 from pgwallet.db import embedded, target
@@ -104,4 +105,27 @@ def test_a_killed_process_does_not_keep_the_server_alive(data_dir: Path) -> None
     verified = _pgwallet(data_dir, "verify")  # reuses the server, then stops it
 
     assert verified.returncode == 0, verified.stderr
+    assert _postmaster_pid(data_dir) is None
+
+
+def test_pgwallet_pg_port_also_listens_on_localhost(data_dir: Path) -> None:
+    port, pg_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pgwallet.cli", "serve", "--migrate", "--port", str(port)],
+        env={**_env(data_dir), embedded.PORT_ENV: str(pg_port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_serving(process, f"http://127.0.0.1:{port}/health/ready", seconds=90)
+        # As a GUI client connects: TCP to 127.0.0.1, the embedded server's trust auth.
+        with psycopg.connect(
+            host="127.0.0.1", port=pg_port, user="postgres", dbname=target.EMBEDDED_DATABASE
+        ) as conn:
+            assert conn.execute("select count(*) from wallet.list_assets()").fetchone() == (0,)
+        assert (data_dir / f".s.PGSQL.{pg_port}").is_socket()  # and the socket, as before
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
     assert _postmaster_pid(data_dir) is None
