@@ -17,12 +17,26 @@ export function element(tag, className, text) {
   return node;
 }
 
-/** The note of a history entry: its metadata's `note`, else the metadata as JSON. */
+/** The note of a history entry: its metadata's `note` alone, else each key as `key: value`
+ * (a value that is not text as JSON), one per line. */
 function noteOf(metadata) {
-  if (!metadata || Object.keys(metadata).length === 0) return "";
-  if (typeof metadata.note === "string" && Object.keys(metadata).length === 1) return metadata.note;
-  return JSON.stringify(metadata);
+  const pairs = Object.entries(metadata || {});
+  if (pairs.length === 1 && pairs[0][0] === "note" && typeof pairs[0][1] === "string") {
+    return pairs[0][1];
+  }
+  const note = element("span", "pairs");
+  for (const [key, value] of pairs) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    note.append(element("span", "pair", `${key}: ${text}`));
+  }
+  return note;
 }
+
+// The column headings, which a narrow screen shows beside each value of a card.
+const LABELS = {
+  time: "Time", kind: "Kind", asset: "Asset", "num amount": "Amount",
+  "num balance-after": "Balance after", note: "Note", actions: "",
+};
 
 export class Wallet {
   constructor() {
@@ -194,6 +208,7 @@ export class Wallet {
         ];
         for (const [className, content] of cells) {
           const cell = element("td", className);
+          if (LABELS[className]) cell.dataset.label = LABELS[className];
           cell.append(content);
           row.append(cell);
         }
