@@ -106,6 +106,14 @@ def test_new_user_mistakes(client: Client, body: dict[str, Any], detail: str) ->
     assert _plain(client.post("/v1/users", json=body)).startswith(detail)
 
 
+@pytest.mark.parametrize("postings", [[], [1], {}], ids=repr)
+def test_batch_mistakes(client: Client, postings: Any) -> None:
+    response = client.post("/v1/transactions/batch", json={"postings": postings})
+    assert _plain(response) == (
+        "postings must be a JSON array of 1 to 1000 postings, each a JSON object"
+    )
+
+
 def test_a_body_that_is_not_json(client: Client) -> None:
     response = client.post("/v1/users", content=b"{", headers={"Content-Type": "application/json"})
     assert _plain(response) == "The body is not valid JSON."

@@ -38,6 +38,7 @@ ALLOWED: dict[str, str] = {
     "amount": f"a whole number from 1 to {BIGINT_MAX}, as a JSON integer or a string of "
     "digits (no sign, spaces, leading zeros, fraction or exponent)",
     "metadata": "a JSON object",
+    "postings": "a JSON array of 1 to 1000 postings, each a JSON object",
     "name": f"1 to {NAME_MAX_LENGTH} characters that neither start nor end with a space",
     "email": f"an email address such as carol@example.com (at most {EMAIL_MAX_LENGTH} characters)",
     "Idempotency-Key": f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters",
@@ -51,6 +52,7 @@ _AT_FIELD = re.compile(r" - at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")
 _UNKNOWN = re.compile(r"unknown field `([^`]*)`")
 _NOT_AN_OBJECT = re.compile(r"^Expected `object`, got `(\w+)`$")
+_BASE = re.compile(r"^[\w-]+")
 # Our own checks (a struct's __post_init__, a type decoder) already name the field.
 _OWN = re.compile(r"^(\w+) must be ")
 
@@ -98,6 +100,8 @@ def explain(
         return (
             f"the body must be a JSON object, not {'an' if match[1] == 'array' else 'a'} {match[1]}"
         )
+    if field and (base := _BASE.match(field)):
+        field = base[0]  # `postings[0]`: the rule is the list's
     field = _SENT_AS.get(field or "", field)
     if field in ALLOWED:
         return refused(field, sent)

@@ -26,6 +26,7 @@ from pgwallet.http.problems import (
     from_refusal,
 )
 from pgwallet.http.shapes import BatchRequest, Receipt
+from pgwallet.http.wording import refused
 
 
 class BatchResult(msgspec.Struct, omit_defaults=True):
@@ -76,6 +77,7 @@ def _result(row: dict[str, Any]) -> BatchResult:
         ),
         INVALID_REQUEST,
         IDEMPOTENCY_KEY_IN_PROGRESS,
+        invalid=refused("postings"),
     ),
 )
 async def post_batch(
