@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "client": Provide(auth.provide_client, sync_to_thread=False),
             "coalescer": Provide(coalescing.provide_coalescer, sync_to_thread=False),
         },
-        guards=[auth.authorize, bodies.check_json_body, paging.refuse_null],
+        guards=[auth.authorize, bodies.check_json_body, paging.refuse_null, paging.refuse_unknown],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,
         lifespan=[lifespan, coalescing.lifespan],
         state=State(

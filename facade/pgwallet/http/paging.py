@@ -12,10 +12,12 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
-from litestar.params import QueryParameter
+from litestar.params import BodyKwarg, ParameterKwarg, QueryParameter
 
 from pgwallet.http import wording
+from pgwallet.http.auth import SCOPE
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
 from pgwallet.rules import ASSET_CODE_MAX_LENGTH, BIGINT_MAX
 
@@ -84,6 +86,47 @@ async def refuse_null(
             and not any(inner.annotation is str for inner in field.inner_types)
         ):
             raise ProblemError(INVALID_REQUEST, wording.refused(name, value))
+
+
+# What Litestar fills a handler's parameters of these names with, rather than the query.
+_RESERVED = frozenset({"request", "state", "data", "headers", "cookies", "query", "scope", "body"})
+_PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def query_names(handler: BaseRouteHandler) -> frozenset[str]:
+    """The query parameters a handler takes: its parameters that are neither path,
+    header nor cookie parameters, dependencies, the body nor Litestar's reserved ones."""
+    path = {name for route in handler.paths for name in _PATH_PARAMETER.findall(route)}
+    elsewhere = path | set(handler.resolve_dependencies()) | _RESERVED
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if name in elsewhere or isinstance(kwarg, BodyKwarg):
+            continue
+        if isinstance(kwarg, ParameterKwarg):
+            if kwarg.param_type in (ParamType.HEADER, ParamType.COOKIE):
+                continue
+            names.add(kwarg.query or name)
+        else:
+            names.add(name)
+    return frozenset(names)
+
+
+async def refuse_unknown(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """A guard of the API's routes: a query parameter the route does not take is a 400,
+    not ignored. A misspelt filter (`?asset_id=`, `?afer=`) would otherwise answer
+    for everything, as if it had not been sent."""
+    if SCOPE not in handler.opt:  # the dashboard's files, /schema, /health: not the API
+        return
+    known = query_names(handler)
+    unknown = sorted(set(connection.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) if known else "none"
+        raise ProblemError(
+            INVALID_REQUEST, f"unknown query parameter {unknown[0]!r}: this route takes {takes}"
+        )
 
 
 def bigint(text: str) -> int:
