@@ -95,6 +95,20 @@ def test_balance_out_of_range(client: Client, user: uuid.UUID, asset: str) -> No
     assert_problem(response, 422, "balance_out_of_range")
 
 
+@pytest.mark.parametrize(
+    ("path", "takes"),
+    [
+        ("/v1/users?nmae=al", "cursor, limit, q"),
+        ("/v1/transactions?asset_id=gold_coins", "asset, cursor, kind, limit, user_id"),
+        ("/v1/assets?limit=1", "none"),
+    ],
+)
+def test_an_unknown_query_parameter_is_refused(client: Client, path: str, takes: str) -> None:
+    problem = assert_problem(client.get(path), 400, "invalid_request")
+
+    assert problem["detail"].endswith(f"this route takes {takes}")
+
+
 def test_unknown_route_and_method_are_problems(client: Client) -> None:
     assert_problem(client.get("/v1/nothing/here"), 404, "not_found")
     response = client.delete("/v1/assets")
