@@ -61,6 +61,20 @@ create type wallet_internal.posted as (
     credit_hash bytea
 );
 
+create type wallet.hold as (
+    hold_id uuid,
+    user_id uuid,
+    asset text,
+    amount bigint,
+    captured_amount bigint,  -- what its capture spent; null unless captured
+    status text,             -- 'held' | 'captured' | 'released' | 'expired'
+    expires_at timestamptz,
+    created_at timestamptz,
+    replayed boolean         -- true when the idempotency key returned a stored answer
+);
+
+comment on type wallet.hold is 'A hold: credits of one user reserved until captured, released or expired.';
+
 create type wallet.asset as (
     code text,
     name text,
@@ -84,7 +98,9 @@ comment on type wallet.user_account is 'A user, as the API shows it.';
 create type wallet.balance_line as (
     asset text,
     balance bigint,
-    asset_status text
+    asset_status text,
+    held bigint,         -- reserved by the user's holds that are held and not expired
+    available bigint     -- balance - held: what a spend, a transfer or a new hold may take
 );
 
 comment on type wallet.balance_line is 'One of a user''s balances.';

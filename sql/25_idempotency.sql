@@ -44,8 +44,8 @@ as $$
 $$;
 
 -- A key sent again with another request than the one that produced
--- `transaction_id` (PW030).
-create function wallet_internal.key_reused_refusal(idempotency_key text, transaction_id uuid)
+-- `transaction_id` (or, for a hold or a release, that answered `hold_id`): PW030.
+create function wallet_internal.key_reused_refusal(idempotency_key text, transaction_id uuid, hold_id uuid default null)
 returns wallet_internal.refusal
 language sql
 immutable
@@ -54,16 +54,18 @@ as $$
     select row(
         'PW030',
         format('idempotency key %L was already used with a different request', idempotency_key),
-        format('It produced transaction %s.', transaction_id),
+        case when transaction_id is not null then format('It produced transaction %s.', transaction_id)
+            else format('It was used for hold %s.', hold_id) end,
         'Use a new key for a new request; repeat a request only with its exact body.'
     )::wallet_internal.refusal;
 $$;
 
 -- Claim an idempotency key for the calling transaction: step 1 of the lock
 -- order (see 27_locking.sql). Returns the stored receipt (as JSON, whatever
--- its type), marked replayed, when the same request already committed; null when the caller is to post,
--- and then stores the key with its receipt (wallet_internal.store_key) in the
--- same transaction, so a crash or a refusal leaves no key behind.
+-- its type: for a hold or a release, the hold), marked replayed, when the
+-- same request already committed; null when the caller is to post, and then
+-- stores the key with its receipt (wallet_internal.store_key, store_hold_key)
+-- in the same transaction, so a crash or a refusal leaves no key behind.
 --
 -- The claim is a transaction-scoped advisory lock on the key's hash, not a
 -- row: a duplicate that arrives while the first call runs waits on it, then
@@ -95,7 +97,9 @@ begin
         return null;
     end if;
     if v_key.fingerprint <> fingerprint then
-        perform wallet_internal.refuse(wallet_internal.key_reused_refusal(idempotency_key, v_key.transaction_id));
+        perform wallet_internal.refuse(
+            wallet_internal.key_reused_refusal(idempotency_key, v_key.transaction_id, v_key.hold_id)
+        );
     end if;
 
     return v_key.receipt || '{"replayed": true}';
@@ -122,6 +126,26 @@ begin
         now() + c.idempotency_retention
     from ledger.config as c;
 end;
+$$;
+
+-- Store a claimed key of a hold or a release (which produce no transaction)
+-- with the hold it answered, for the same retention.
+create function wallet_internal.store_hold_key(
+    namespace uuid, idempotency_key text, fingerprint bytea, hold wallet.hold
+)
+returns void
+language sql
+set search_path = ''
+as $$
+    insert into ledger.idempotency_keys (namespace, key, fingerprint, hold_id, receipt, expires_at)
+    select
+        namespace,
+        idempotency_key,
+        fingerprint,
+        hold.hold_id,
+        pg_catalog.to_jsonb(hold),
+        now() + c.idempotency_retention
+    from ledger.config as c;
 $$;
 
 -- Turn a lock wait that exceeded lock_timeout into the error that says which

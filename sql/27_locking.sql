@@ -37,6 +37,17 @@
 -- The user's wallet row needs no lock of its own: only a posting for that user
 -- changes it, and step 3 serializes those (user_wallet).
 --
+-- Nor do the user's holds (ledger.holds, 37_holds.sql): step 3 guards them
+-- too. A hold is created, captured or released only by a call that holds its
+-- user's row lock; wallet.capture and wallet.release first read the hold
+-- without a lock to learn its user (a hold's user and asset never change),
+-- take step 1 and then step 3 for that user, and read the hold again. So a
+-- spend's, a transfer's, a clawback's or a new hold's check of what is
+-- available (wallet_internal.check_available), made under the same lock,
+-- sees every hold that counts, and no hold changes under it; a capture
+-- racing a release of one hold finds it still held in exactly one of them.
+-- Expiry writes nothing: a hold past expires_at stops counting by itself.
+--
 -- Why slots: every topup and bonus debits the treasury and every spend credits
 -- revenue. Were each system wallet one row, every posting of an asset would
 -- hold that row's lock until its commit is flushed, and all traffic would

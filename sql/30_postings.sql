@@ -121,7 +121,8 @@ $$;
 -- 50_triggers.sql lets a wallet move only to its next entry). The caller holds both wallets' locks
 -- and has computed their balances after (balances_after). The transaction
 -- records who posted it: the client, or for a direct SQL call the session_user
--- (the role that logged in, whatever role the call then runs as).
+-- (the role that logged in, whatever role the call then runs as); a capture's
+-- records its hold.
 create function wallet_internal.write_posting(
     kind text,
     user_id uuid,
@@ -134,7 +135,8 @@ create function wallet_internal.write_posting(
     debit ledger.wallets,
     debit_after bigint,
     credit ledger.wallets,
-    credit_after bigint
+    credit_after bigint,
+    hold_id uuid default null
 )
 returns wallet_internal.posted
 language plpgsql
@@ -151,11 +153,12 @@ begin
     -- The mark the balance check looks for at commit (50_triggers.sql).
     perform pg_catalog.set_config('pgwallet.posting', 'on', true);
     insert into ledger.transactions (
-        kind, asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id, sql_user
+        kind, asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id, sql_user,
+        hold_id
     )
     values (
         kind, debit.asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id,
-        case when client_id is null then session_user end
+        case when client_id is null then session_user end, hold_id
     )
     returning * into v_transaction;
     v_content := ledger.transaction_content(v_transaction);
@@ -190,18 +193,21 @@ $$;
 
 -- The request a key's fingerprint covers: everything the caller sent that
 -- makes the posting this one (what a reversal resolves from its original is
--- not sent, so not covered: the original cannot change).
+-- not sent, so not covered: the original cannot change; nor are a capture's
+-- user and asset, its hold's).
 create function wallet_internal.request(
-    kind text, user_id uuid, counterparty_user_id uuid, asset text, amount bigint, reverses uuid, metadata jsonb
+    kind text, user_id uuid, counterparty_user_id uuid, asset text, amount bigint, reverses uuid, metadata jsonb,
+    hold_id uuid default null
 )
 returns jsonb
 language sql
 immutable
 set search_path = ''
 as $$
-    select case kind
-        when 'reversal' then pg_catalog.jsonb_build_array(kind, reverses, amount, metadata)
-        when 'transfer' then pg_catalog.jsonb_build_array(kind, user_id, counterparty_user_id, asset, amount, metadata)
+    select case
+        when hold_id is not null then pg_catalog.jsonb_build_array('capture', hold_id, amount, metadata)
+        when kind = 'reversal' then pg_catalog.jsonb_build_array(kind, reverses, amount, metadata)
+        when kind = 'transfer' then pg_catalog.jsonb_build_array(kind, user_id, counterparty_user_id, asset, amount, metadata)
         else pg_catalog.jsonb_build_array(kind, user_id, asset, amount, metadata)
     end;
 $$;
@@ -238,7 +244,11 @@ $$;
 -- perhaps an amount): its asset, users and amount come from the original,
 -- read under its lock. With exact_total (a retry, near the bigint limit) it
 -- locks all of the system wallet's slots and checks their total
--- (wallet_internal.system_slot).
+-- (wallet_internal.system_slot). With hold_id, a spend is the capture of
+-- that hold (wallet.capture): the client needs the scope 'hold', and the
+-- credits it takes are those the hold reserved, which it then finishes
+-- (37_holds.sql). Any other posting that debits a user may take only what
+-- is available beside the user's holds (check_available).
 create function wallet_internal.post(
     kind text,
     user_id uuid,
@@ -249,7 +259,8 @@ create function wallet_internal.post(
     idempotency_key text,
     metadata jsonb,
     client_id uuid,
-    exact_total boolean default false
+    exact_total boolean default false,
+    hold_id uuid default null
 )
 returns jsonb
 language plpgsql
@@ -289,12 +300,17 @@ begin
     v_metadata := wallet_internal.checked_metadata(metadata);
     -- Before the key: a revoked client gets no replay either. (A reversal's
     -- asset and amount are checked again once known.)
-    perform wallet_internal.authorize(client_id, case when kind = 'reversal' then 'reverse' else kind end, asset, amount);
+    perform wallet_internal.authorize(
+        client_id,
+        case when kind = 'reversal' then 'reverse' when hold_id is not null then 'hold' else kind end,
+        asset,
+        amount
+    );
     if kind = 'transfer' then
         perform wallet_internal.check_transfer_users(user_id, counterparty_user_id);
     end if;
     v_fingerprint := wallet_internal.fingerprint(
-        wallet_internal.request(kind, user_id, counterparty_user_id, asset, amount, reverses, v_metadata)
+        wallet_internal.request(kind, user_id, counterparty_user_id, asset, amount, reverses, v_metadata, hold_id)
     );
 
     -- One block, so one subtransaction holds every lock and write of the
@@ -328,6 +344,12 @@ begin
         select * into v_sides from wallet_internal.sides(kind, v_reversed.kind, v_user, v_counterparty);
         if v_sides.debit_holder = 'user' then
             v_debit := wallet_internal.user_wallet(v_sides.debit_user, v_asset);
+            -- A capture takes what its hold reserved; anything else what is available.
+            if hold_id is not null then
+                perform wallet_internal.capturable_hold(hold_id, v_amount);
+            else
+                perform wallet_internal.check_available(v_debit, v_amount, kind);
+            end if;
         else
             v_system_holder := v_sides.debit_holder;
         end if;
@@ -356,8 +378,11 @@ begin
         end if;
         v_posted := wallet_internal.write_posting(
             kind, v_user, v_counterparty, reverses, v_amount, v_metadata, idempotency_key, client_id,
-            v_debit, v_after.debit_after, v_credit, v_after.credit_after
+            v_debit, v_after.debit_after, v_credit, v_after.credit_after, hold_id
         );
+        if hold_id is not null then
+            perform wallet_internal.finish_hold(hold_id, 'captured', v_amount);
+        end if;
         v_receipt := wallet_internal.receipt(
             kind, v_user, v_counterparty, v_asset, v_amount, v_posted,
             v_sides.debit_user, v_after.debit_after, v_after.credit_after
@@ -373,7 +398,7 @@ begin
             -- slot lock too); try again, checking the system wallet's total.
             return wallet_internal.post(
                 kind, user_id, counterparty_user_id, asset, amount, reverses, idempotency_key, metadata,
-                client_id, true
+                client_id, true, hold_id
             );
         when lock_not_available then
             perform wallet_internal.raise_lock_timeout(idempotency_key, v_key_claimed, v_waiting_for);
@@ -458,5 +483,6 @@ $$;
 comment on function wallet.spend(uuid, text, bigint, text, jsonb, uuid) is
 $$Take credits from a user who bought something: user -> revenue. Returns the receipt.
 
-Never leaves the user below 0: PW020 insufficient funds. Otherwise the same arguments,
-idempotency and errors as wallet.topup.$$;
+Takes only what is available: the balance less what the user's active holds reserve
+(wallet.balances shows both), else PW020 insufficient funds; so never leaves the user below 0.
+Otherwise the same arguments, idempotency and errors as wallet.topup.$$;

@@ -24,7 +24,7 @@ $$A user's balance in one asset (0 when the user has no wallet there).
 
 Errors: PW010 unknown user, PW011 unknown asset.$$;
 
-create function wallet.balances(user_id uuid)
+create function wallet.balances(user_id uuid, asset text default null)
 returns setof wallet.balance_line
 language plpgsql
 stable
@@ -33,20 +33,35 @@ set search_path = ''
 as $$
 begin
     perform wallet_internal.get_user(user_id);
+    if asset is not null then
+        perform wallet_internal.get_asset(asset);
+    end if;
+    -- What the user's active holds reserve, per asset: one range scan of
+    -- holds_active_idx (migration 0008), however many finished or expired holds
+    -- the user has.
     return query
-        select a.code, coalesce(w.balance, 0), a.status
+        select a.code, coalesce(w.balance, 0), a.status, coalesce(h.held, 0)::bigint,
+            coalesce(w.balance, 0) - coalesce(h.held, 0)::bigint
         from ledger.assets as a
         left join ledger.wallets as w
             on w.asset = a.code and w.user_id = balances.user_id and w.holder = 'user'
-        where a.status = 'active' or w.id is not null
+        left join (
+            select x.asset, sum(x.amount) as held
+            from wallet_internal.active_holds(balances.user_id) as x
+            group by x.asset
+        ) as h on h.asset = a.code
+        where case when balances.asset is null then a.status = 'active' or w.id is not null
+            else a.code = balances.asset end
         order by a.code;
 end;
 $$;
 
-comment on function wallet.balances(uuid) is
-$$A user's balances: every active asset (0 where the user has no wallet) and every other asset the user holds.
+comment on function wallet.balances(uuid, text) is
+$$A user's balances, with what their active holds reserve (held) and what is left (available = balance - held).
 
-Errors: PW010 unknown user.$$;
+Every active asset (0 where the user has no wallet) and every other asset the user holds; or,
+with asset, that one asset whatever its status.
+Errors: PW010 unknown user, PW011 unknown asset.$$;
 
 create function wallet.history(
     user_id uuid,

@@ -203,12 +203,15 @@ begin
 
     -- Each stored receipt is its transaction's: a replay answers the truth,
     -- and each key names the transaction it produced (in its caller's namespace).
+    -- The key of a hold or a release names its hold instead, and its stored
+    -- hold is that hold (as it was then: its status may have moved on).
     select count(*), string_agg(format('%L', c.key), ', ') filter (where c.n <= 5)
     into v_bad, v_sample
     from (
         select k.key, row_number() over (order by k.key) as n
         from ledger.idempotency_keys as k
         left join ledger.transactions as t on t.id = k.transaction_id
+        left join ledger.holds as h on h.id = k.hold_id
         -- The entries of the transaction's user and of its counterparty.
         left join lateral (
             select e.balance_after, e.hash
@@ -223,29 +226,38 @@ begin
             where e.transaction_id = t.id and w.user_id = t.counterparty_user_id
         ) as c on true
         where not coalesce(
-            t.idempotency_key = k.key
-            and k.namespace = wallet_internal.key_namespace(t.client_id)
-            and (k.receipt ->> 'transaction_id')::uuid = t.id
-            and k.receipt ->> 'kind' = t.kind
-            and k.receipt ->> 'asset' = t.asset
-            and (k.receipt ->> 'amount')::bigint = t.amount
-            and (k.receipt ->> 'created_at')::timestamptz = t.created_at
-            and case when t.kind = 'transfer'
-                then (k.receipt ->> 'from_user_id')::uuid = t.user_id
-                    and (k.receipt ->> 'to_user_id')::uuid = t.counterparty_user_id
-                    and (k.receipt ->> 'from_balance')::bigint = u.balance_after
-                    and (k.receipt ->> 'to_balance')::bigint = c.balance_after
-                    and decode(substr(k.receipt ->> 'from_hash', 3), 'hex') = u.hash
-                    and decode(substr(k.receipt ->> 'to_hash', 3), 'hex') = c.hash
-                else (k.receipt ->> 'user_id')::uuid = t.user_id
-                    and (k.receipt ->> 'balance')::bigint = u.balance_after
-                    and (k.receipt ->> 'hash' is null or decode(substr(k.receipt ->> 'hash', 3), 'hex') = u.hash)
+            case when k.transaction_id is null then
+                (k.receipt ->> 'hold_id')::uuid = h.id
+                and (k.receipt ->> 'user_id')::uuid = h.user_id
+                and k.receipt ->> 'asset' = h.asset
+                and (k.receipt ->> 'amount')::bigint = h.amount
+                and (k.receipt ->> 'expires_at')::timestamptz = h.expires_at
+                and (k.receipt ->> 'created_at')::timestamptz = h.created_at
+            else
+                t.idempotency_key = k.key
+                and k.namespace = wallet_internal.key_namespace(t.client_id)
+                and (k.receipt ->> 'transaction_id')::uuid = t.id
+                and k.receipt ->> 'kind' = t.kind
+                and k.receipt ->> 'asset' = t.asset
+                and (k.receipt ->> 'amount')::bigint = t.amount
+                and (k.receipt ->> 'created_at')::timestamptz = t.created_at
+                and case when t.kind = 'transfer'
+                    then (k.receipt ->> 'from_user_id')::uuid = t.user_id
+                        and (k.receipt ->> 'to_user_id')::uuid = t.counterparty_user_id
+                        and (k.receipt ->> 'from_balance')::bigint = u.balance_after
+                        and (k.receipt ->> 'to_balance')::bigint = c.balance_after
+                        and decode(substr(k.receipt ->> 'from_hash', 3), 'hex') = u.hash
+                        and decode(substr(k.receipt ->> 'to_hash', 3), 'hex') = c.hash
+                    else (k.receipt ->> 'user_id')::uuid = t.user_id
+                        and (k.receipt ->> 'balance')::bigint = u.balance_after
+                        and (k.receipt ->> 'hash' is null or decode(substr(k.receipt ->> 'hash', 3), 'hex') = u.hash)
+                end
             end,
             false
         )
     ) as c;
     return next ('receipts_match_ledger'::text, v_bad = 0,
-        case when v_bad = 0 then 'every stored receipt is its transaction''s'
+        case when v_bad = 0 then 'every stored receipt is its transaction''s or its hold''s'
         else format('%s idempotency keys differ from the ledger, e.g. %s', v_bad, v_sample) end);
 
     -- ... and no key was deleted before it expired (which would let its retry
@@ -307,6 +319,48 @@ begin
     return next ('user_balances_not_negative'::text, v_bad = 0,
         format('%s negative user wallets', v_bad));
 
+    -- Invariant 7a: no user's active holds (held, not expired) reserve more
+    -- than their balance, in any asset.
+    select count(*), string_agg(format('user %s in %s: held %s, balance %s', r.user_id, r.asset, r.held, r.balance), '; ')
+        filter (where r.n <= 5)
+    into v_bad, v_sample
+    from (
+        select h.user_id, h.asset, sum(h.amount) as held, coalesce(w.balance, 0) as balance,
+            row_number() over (order by h.user_id, h.asset) as n
+        from ledger.holds as h
+        left join ledger.wallets as w on w.user_id = h.user_id and w.asset = h.asset and w.holder = 'user'
+        where h.status = 'held' and h.expires_at > now()
+        group by h.user_id, h.asset, w.balance
+        having sum(h.amount) > coalesce(w.balance, 0)
+    ) as r;
+    return next ('holds_within_balances'::text, v_bad = 0,
+        case when v_bad = 0 then 'no user''s active holds exceed their balance'
+        else format('%s wallets hold more than their balance: %s', v_bad, v_sample) end);
+
+    -- Invariant 7b: every captured hold has its spend, of its user and asset,
+    -- of what it captured, at most what it held; and a transaction that names
+    -- a hold is that hold's capture.
+    select count(*), string_agg(r.hold_id::text, ', ') filter (where r.n <= 5)
+    into v_bad, v_sample
+    from (
+        select h.id as hold_id, row_number() over (order by h.id) as n
+        from ledger.holds as h
+        left join ledger.transactions as t on t.hold_id = h.id
+        where (h.status = 'captured' or t.id is not null)
+            and not coalesce(
+                h.status = 'captured'
+                and h.captured_amount <= h.amount
+                and t.kind = 'spend'
+                and t.user_id = h.user_id
+                and t.asset = h.asset
+                and t.amount = h.captured_amount,
+                false
+            )
+    ) as r;
+    return next ('captures_match_holds'::text, v_bad = 0,
+        case when v_bad = 0 then 'every captured hold has its spend, of at most what it held'
+        else format('%s holds differ from their captures, e.g. %s', v_bad, v_sample) end);
+
     -- Invariant 4: the guard triggers stand as sql/ made them: present,
     -- enabled in origin mode (not only for replicas, nor always, nor off),
     -- unconditional, on the same events, calling the same functions.
@@ -349,5 +403,6 @@ transactions_balance, assets_sum_to_zero, transactions_match_entries and
 reversals_within_originals (invariant 2), balances_match_entries and entries_record_balance_after (3), hash_chains_intact,
 receipts_match_ledger and keys_kept (what the postings wrote), system_totals_in_range,
 system_wallets_signed and user_balances_not_negative (1, the range and the system wallets' sign),
+holds_within_balances and captures_match_holds (7: holds),
 append_only_enforced and functions_as_installed (4: the guards and functions as installed).
 Reads every entry: run it off-peak on a large ledger.$$;

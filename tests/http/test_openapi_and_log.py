@@ -22,6 +22,10 @@ CONTRACT_CODES = {
     "insufficient_funds",
     "balance_out_of_range",
     "unavailable",
+    # Holds (section 8).
+    "hold_not_found",
+    "hold_not_active",
+    "capture_exceeds_hold",
 }
 
 

@@ -136,6 +136,8 @@ def test_verify_passes_on_a_posted_ledger(conn: Conn, user: uuid.UUID, asset: st
         "system_totals_in_range",
         "system_wallets_signed",
         "user_balances_not_negative",
+        "holds_within_balances",
+        "captures_match_holds",
         "append_only_enforced",
         "functions_as_installed",
     }

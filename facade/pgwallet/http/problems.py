@@ -65,6 +65,9 @@ UNSUPPORTED_MEDIA_TYPE = ProblemKind(415, "unsupported_media_type", "Unsupported
 USER_NOT_FOUND = ProblemKind(404, "user_not_found", "User not found")
 ASSET_NOT_FOUND = ProblemKind(404, "asset_not_found", "Asset not found")
 TRANSACTION_NOT_FOUND = ProblemKind(404, "transaction_not_found", "Transaction not found")
+HOLD_NOT_FOUND = ProblemKind(404, "hold_not_found", "Hold not found")
+HOLD_NOT_ACTIVE = ProblemKind(409, "hold_not_active", "Hold not active")
+CAPTURE_EXCEEDS_HOLD = ProblemKind(422, "capture_exceeds_hold", "Capture exceeds hold")
 IDEMPOTENCY_KEY_REUSED = ProblemKind(409, "idempotency_key_reused", "Idempotency-Key reused")
 IDEMPOTENCY_KEY_IN_PROGRESS = ProblemKind(
     409, "idempotency_key_in_progress", "Idempotency-Key in progress", retry_after=True
@@ -100,10 +103,13 @@ SQLSTATE_PROBLEMS: dict[str, ProblemKind] = {
     "PW010": USER_NOT_FOUND,
     "PW011": ASSET_NOT_FOUND,
     "PW012": TRANSACTION_NOT_FOUND,
+    "PW013": HOLD_NOT_FOUND,
     "PW020": INSUFFICIENT_FUNDS,
     "PW021": BALANCE_OUT_OF_RANGE,
     "PW022": REVERSAL_EXCEEDS_ORIGINAL,
     "PW023": NOT_REVERSIBLE,
+    "PW024": CAPTURE_EXCEEDS_HOLD,
+    "PW025": HOLD_NOT_ACTIVE,
     "PW030": IDEMPOTENCY_KEY_REUSED,
     "PW031": IDEMPOTENCY_KEY_IN_PROGRESS,
     "PW032": UNAVAILABLE,  # wallet_busy: a lock wait exceeded lock_timeout

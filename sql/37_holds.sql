@@ -1,0 +1,368 @@
+-- Holds: reserve a user's credits now, capture (spend) or release them later.
+--
+-- A hold is a row of ledger.holds, not a posting: it moves no credit, so the
+-- ledger stays the truth of every balance, and what a user may still take is
+--
+--     available = balance - held
+--
+-- where held sums the user's holds in that asset whose status is 'held' and
+-- whose expires_at is still ahead. Expiry needs no job: a hold past
+-- expires_at simply stops counting, and reads as 'expired' (the stored status
+-- stays 'held'; nothing ever rewrites it, and a hold once expired is final).
+-- A capture is a spend of at most the hold (wallet_internal.post with the
+-- hold), the rest released; a release frees it all.
+--
+-- Every change to a hold is made under its user's row lock (step 3 of THE
+-- LOCK ORDER, 27_locking.sql), like every posting that takes credits from
+-- that user, so that spends, transfers, clawbacks and holds all check what is
+-- available (check_available) against every hold that counts, and no two of
+-- them can both take the same credits.
+
+-- A user's holds that reserve credits now: held and not yet expired. One range
+-- scan of holds_active_idx (migration 0008), whatever the user's finished or
+-- expired holds.
+create function wallet_internal.active_holds(user_id uuid)
+returns setof ledger.holds
+language sql
+stable
+set search_path = ''
+as $$
+    select *
+    from ledger.holds as h
+    where h.user_id = active_holds.user_id and h.status = 'held' and h.expires_at > now();
+$$;
+
+-- What a user's active holds reserve in one asset. (Their sum never exceeds
+-- the balance, invariant 7, so it is a bigint.)
+create function wallet_internal.held(user_id uuid, asset text)
+returns bigint
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(sum(h.amount), 0)::bigint
+    from wallet_internal.active_holds(held.user_id) as h
+    where h.asset = held.asset;
+$$;
+
+-- Refuse (PW020) to take `amount` from a user's wallet beyond what is
+-- available there: its balance less what the user's active holds reserve.
+-- For every way credits leave a user (a spend, a transfer, a clawback) and
+-- for a new hold; call it with the user locked (step 3 of the lock order).
+create function wallet_internal.check_available(wallet ledger.wallets, amount bigint, kind text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_held constant bigint := wallet_internal.held(wallet.user_id, wallet.asset);
+begin
+    if wallet.balance - v_held >= amount then
+        return;
+    end if;
+    if v_held = 0 then
+        raise exception using
+            errcode = 'PW020',
+            message = format('insufficient funds: user %s has %s %s, the %s needs %s',
+                wallet.user_id, wallet.balance, wallet.asset, kind, amount);
+    end if;
+    raise exception using
+        errcode = 'PW020',
+        message = format('insufficient funds: user %s has %s %s available (balance %s, held %s), the %s needs %s',
+            wallet.user_id, wallet.balance - v_held, wallet.asset, wallet.balance, v_held, kind, amount),
+        hint = 'Holds reserve credits until captured, released or expired (wallet.balances shows them).';
+end;
+$$;
+
+-- A hold as the API shows it: 'expired' once past expires_at while held.
+create function wallet_internal.shown_hold(hold ledger.holds, replayed boolean default false)
+returns wallet.hold
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        hold.id,
+        hold.user_id,
+        hold.asset,
+        hold.amount,
+        hold.captured_amount,
+        case when hold.status = 'held' and hold.expires_at <= now() then 'expired' else hold.status end,
+        hold.expires_at,
+        hold.created_at,
+        replayed;
+$$;
+
+create function wallet_internal.get_hold(hold_id uuid)
+returns ledger.holds
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_hold ledger.holds;
+begin
+    select * into v_hold from ledger.holds as h where h.id = get_hold.hold_id;
+    if not found then
+        raise exception using
+            errcode = 'PW013',
+            message = format('hold %s not found', coalesce(hold_id::text, 'null'));
+    end if;
+    return v_hold;
+end;
+$$;
+
+-- A hold that may still be captured or released, read under its user's lock
+-- (so it cannot change until the caller commits), or the refusal: PW025 when
+-- it is captured, released or expired, PW024 when `amount` (a capture's)
+-- exceeds it.
+create function wallet_internal.capturable_hold(hold_id uuid, amount bigint default null)
+returns ledger.holds
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_hold constant ledger.holds := wallet_internal.get_hold(hold_id);
+    v_status constant text := (wallet_internal.shown_hold(v_hold)).status;
+begin
+    if v_status <> 'held' then
+        raise exception using
+            errcode = 'PW025',
+            message = format('hold %s is %s', hold_id, v_status),
+            detail = case when v_status = 'expired' then format('It expired at %s.', v_hold.expires_at)
+                else format('It was %s at %s.', v_status, v_hold.finished_at) end,
+            hint = 'A hold is final once captured, released or expired; place a new hold.';
+    end if;
+    if amount > v_hold.amount then
+        raise exception using
+            errcode = 'PW024',
+            message = format('capture of %s exceeds hold %s of %s', amount, hold_id, v_hold.amount),
+            hint = 'Capture at most the held amount; what is not captured is released.';
+    end if;
+    return v_hold;
+end;
+$$;
+
+-- Finish a hold (checked by capturable_hold, under the same lock): captured
+-- for `captured_amount`, or released.
+create function wallet_internal.finish_hold(hold_id uuid, status text, captured_amount bigint default null)
+returns ledger.holds
+language sql
+set search_path = ''
+as $$
+    update ledger.holds as h
+    set status = finish_hold.status, captured_amount = finish_hold.captured_amount, finished_at = now()
+    where h.id = finish_hold.hold_id
+    returning *;
+$$;
+
+-- How long a hold may last: 1 second to 30 days.
+create function wallet_internal.check_hold_duration(expires_in interval)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if expires_in is null or expires_in < interval '1 second' or expires_in > interval '30 days' then
+        raise exception using
+            errcode = 'PW002',
+            message = format('invalid expires_in %s: a hold lasts 1 second to 30 days',
+                coalesce(expires_in::text, 'null'));
+    end if;
+end;
+$$;
+
+create function wallet.hold(
+    user_id uuid,
+    asset text,
+    amount bigint,
+    idempotency_key text,
+    expires_in interval default '15 minutes',
+    metadata jsonb default '{}',
+    client_id uuid default null
+)
+returns wallet.hold
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_namespace constant uuid := wallet_internal.key_namespace(client_id);
+    v_metadata jsonb;
+    v_fingerprint bytea;
+    v_key_claimed boolean := false;
+    v_stored jsonb;
+    v_hold ledger.holds;
+    v_shown wallet.hold;
+begin
+    -- The steps of a posting (30_postings.sql), without a transaction.
+    perform wallet_internal.check_read_committed();
+    perform wallet_internal.check_amount(amount);
+    v_metadata := wallet_internal.checked_metadata(metadata);
+    perform wallet_internal.check_hold_duration(expires_in);
+    perform wallet_internal.authorize(client_id, 'hold', asset, amount);
+    v_fingerprint := wallet_internal.fingerprint(pg_catalog.jsonb_build_array(
+        'hold', user_id, asset, amount, extract(epoch from expires_in), v_metadata
+    ));
+    begin
+        v_stored := wallet_internal.claim_key(v_namespace, idempotency_key, v_fingerprint);
+        if v_stored is not null then
+            return pg_catalog.jsonb_populate_record(null::wallet.hold, v_stored);
+        end if;
+        v_key_claimed := true;
+        perform wallet_internal.postable_asset(asset);
+        perform wallet_internal.lock_user(user_id);
+        perform wallet_internal.check_available(wallet_internal.user_wallet(user_id, asset), amount, 'hold');
+        insert into ledger.holds (user_id, asset, amount, expires_at, metadata, idempotency_key, client_id, sql_user)
+        values (
+            user_id, asset, amount, now() + expires_in, v_metadata, idempotency_key, client_id,
+            case when client_id is null then session_user end
+        )
+        returning * into v_hold;
+        v_shown := wallet_internal.shown_hold(v_hold);
+        perform wallet_internal.store_hold_key(v_namespace, idempotency_key, v_fingerprint, v_shown);
+        return v_shown;
+    exception
+        when lock_not_available then
+            perform wallet_internal.raise_lock_timeout(
+                idempotency_key, v_key_claimed, format('the wallet of user %s in %L', user_id, asset)
+            );
+    end;
+end;
+$$;
+
+comment on function wallet.hold(uuid, text, bigint, text, interval, jsonb, uuid) is
+$$Reserve credits of a user: they stay in the balance but are no longer available. Returns the hold.
+
+Needs available >= amount (available = balance - held; wallet.balances shows both), else PW020.
+expires_in: 1 second to 30 days; once past it the hold reserves nothing and reads as 'expired'
+(no job needed). Capture it with wallet.capture (a spend of at most the hold) or free it with
+wallet.release. idempotency_key, metadata and client_id (scope 'hold') as for wallet.topup: the
+same key and request return the stored hold (replayed = true).
+Errors: PW001 amount, PW002 expires_in or metadata, PW003 key, PW010 user, PW011 asset,
+PW020 not available, PW030/PW031 key, PW032 busy, PW040 frozen, PW041 suspended,
+PW070 revoked client, PW071 forbidden.$$;
+
+create function wallet.capture(
+    hold_id uuid,
+    idempotency_key text,
+    amount bigint default null,
+    metadata jsonb default '{}',
+    client_id uuid default null
+)
+returns wallet.receipt
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    -- Read without a lock, for its user and asset, which never change; the
+    -- posting locks the user and reads it again (wallet_internal.capturable_hold).
+    v_hold constant ledger.holds := wallet_internal.get_hold(hold_id);
+begin
+    return pg_catalog.jsonb_populate_record(
+        null::wallet.receipt,
+        wallet_internal.post(
+            'spend', v_hold.user_id, null, v_hold.asset, coalesce(amount, v_hold.amount), null, idempotency_key,
+            metadata, client_id, false, v_hold.id
+        )
+    );
+end;
+$$;
+
+comment on function wallet.capture(uuid, text, bigint, jsonb, uuid) is
+$$Capture a hold: spend (user -> revenue) `amount` of it, by default all; the rest is released.
+
+Returns the spend's receipt (kind spend; the transaction records its hold). The hold becomes
+'captured' with captured_amount. idempotency_key, metadata and client_id (scope 'hold') as for
+wallet.topup. Errors: PW013 unknown hold, PW024 amount above the hold, PW025 hold already
+captured, released or expired, PW001 amount, PW003 key, PW030/PW031 key, PW032 busy,
+PW040 frozen, PW041 suspended, PW070 revoked client, PW071 forbidden.$$;
+
+create function wallet.release(hold_id uuid, idempotency_key text, client_id uuid default null)
+returns wallet.hold
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_namespace constant uuid := wallet_internal.key_namespace(client_id);
+    v_hold ledger.holds := wallet_internal.get_hold(hold_id);
+    v_fingerprint constant bytea := wallet_internal.fingerprint(pg_catalog.jsonb_build_array('release', hold_id));
+    v_key_claimed boolean := false;
+    v_stored jsonb;
+    v_shown wallet.hold;
+begin
+    perform wallet_internal.check_read_committed();
+    perform wallet_internal.authorize(client_id, 'hold', v_hold.asset, null);
+    begin
+        v_stored := wallet_internal.claim_key(v_namespace, idempotency_key, v_fingerprint);
+        if v_stored is not null then
+            return pg_catalog.jsonb_populate_record(null::wallet.hold, v_stored);
+        end if;
+        v_key_claimed := true;
+        perform wallet_internal.postable_asset(v_hold.asset);
+        perform wallet_internal.lock_user(v_hold.user_id);
+        perform wallet_internal.capturable_hold(hold_id);
+        v_hold := wallet_internal.finish_hold(hold_id, 'released');
+        v_shown := wallet_internal.shown_hold(v_hold);
+        perform wallet_internal.store_hold_key(v_namespace, idempotency_key, v_fingerprint, v_shown);
+        return v_shown;
+    exception
+        when lock_not_available then
+            perform wallet_internal.raise_lock_timeout(
+                idempotency_key, v_key_claimed, format('the wallet of user %s in %L', v_hold.user_id, v_hold.asset)
+            );
+    end;
+end;
+$$;
+
+comment on function wallet.release(uuid, text, uuid) is
+$$Release a hold: its credits are available again. Returns the hold, now 'released'.
+
+idempotency_key and client_id (scope 'hold') as for wallet.topup: the same key for the same hold
+returns the stored answer (replayed = true). Errors: PW013 unknown hold, PW025 hold already
+captured, released or expired, PW003 key, PW030/PW031 key, PW032 busy, PW040 frozen,
+PW041 suspended, PW070 revoked client, PW071 forbidden.$$;
+
+create function wallet.get_hold(hold_id uuid)
+returns wallet.hold
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select * from wallet_internal.shown_hold(wallet_internal.get_hold(hold_id));
+$$;
+
+comment on function wallet.get_hold(uuid) is
+$$One hold: held, captured (with captured_amount), released, or expired (past expires_at while held).
+
+Errors: PW013 unknown hold.$$;
+
+create function wallet.active_holds(user_id uuid, asset text default null)
+returns setof wallet.hold
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+    perform wallet_internal.get_user(user_id);
+    if asset is not null then
+        perform wallet_internal.get_asset(asset);
+    end if;
+    return query
+        select s.*
+        from wallet_internal.active_holds(active_holds.user_id) as h
+        cross join lateral wallet_internal.shown_hold(h) as s
+        where active_holds.asset is null or h.asset = active_holds.asset
+        order by h.expires_at, h.id;
+end;
+$$;
+
+comment on function wallet.active_holds(uuid, text) is
+$$A user's holds that reserve credits now (held, not expired), optionally in one asset, soonest to expire first.
+
+Errors: PW010 unknown user, PW011 unknown asset.$$;
