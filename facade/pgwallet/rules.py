@@ -32,3 +32,10 @@ ASSET_CODE_MAX_LENGTH = 63
 
 # wallet_internal.check_limit: a page holds 1 to 500 rows.
 PAGE_LIMIT_MAX = 500
+
+# wallet_internal.check_hold_duration: a hold lasts 1 second to 30 days (the
+# HTTP form takes whole seconds, expires_in_seconds; default 15 minutes, as
+# wallet.hold's expires_in).
+HOLD_SECONDS_MIN = 1
+HOLD_SECONDS_MAX = 30 * 24 * 3600
+HOLD_SECONDS_DEFAULT = 15 * 60

@@ -40,14 +40,16 @@ def post_at_once(
     url: str, token: str, kind: str, postings: list[tuple[dict[str, Any], str]]
 ) -> list[httpx.Response]:
     """POST each (body, Idempotency-Key) to /v1/transactions/<kind> of the app served at
-    `url`, all concurrently; the answers in the same order."""
+    `url`, all concurrently; the answers in the same order. A `kind` that is a path
+    (`/v1/holds`) is posted to as it is."""
+    path = kind if kind.startswith("/") else f"/v1/transactions/{kind}"
 
     async def send_all() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=url, headers=bearer(token), timeout=30) as http:
             return await asyncio.gather(
                 *[
                     http.post(
-                        f"/v1/transactions/{kind}",
+                        path,
                         json=body,
                         headers={"Idempotency-Key": idempotency_key},
                     )

@@ -84,6 +84,8 @@ def test_balance_in_one_asset(client: Client, user: uuid.UUID, asset: str) -> No
         "user_id": str(user),
         "asset": asset,
         "balance": "0",
+        "held": "0",
+        "available": "0",
     }
     topup(client, user, asset, 9223372036854775807)
     response = client.get(f"/v1/users/{user}/balances/{asset}")

@@ -49,9 +49,7 @@ def capture(
     )
 
 
-def release(
-    conn: Conn, hold_id: uuid.UUID, idempotency_key: str | None = None
-) -> dict[str, Any]:
+def release(conn: Conn, hold_id: uuid.UUID, idempotency_key: str | None = None) -> dict[str, Any]:
     return one(
         conn,
         "select * from wallet.release(hold_id => %s, idempotency_key => %s)",
@@ -76,7 +74,8 @@ def test_a_hold_reserves_without_moving_credits(conn: Conn, user: uuid.UUID, ass
         30,
         "held",
     )
-    assert held["captured_amount"] is None and held["replayed"] is False
+    assert held["captured_amount"] is None
+    assert held["replayed"] is False
     assert line(conn, user, asset) == (100, 30, 70)
     assert balance(conn, user, asset) == 100  # wallet.balance stays the balance
     assert one(conn, "select * from wallet.get_hold(%s)", [held["hold_id"]])["status"] == "held"
@@ -89,7 +88,8 @@ def test_spends_and_holds_need_what_is_available(conn: Conn, user: uuid.UUID, as
 
     with raises_sqlstate("PW020") as error:
         post(conn, "spend", user, asset, 41)
-    assert "40" in str(error.value) and "held 60" in str(error.value)
+    assert "40" in str(error.value)
+    assert "held 60" in str(error.value)
     with raises_sqlstate("PW020"):
         hold(conn, user, asset, 41)
     post(conn, "spend", user, asset, 40)
@@ -200,7 +200,8 @@ def test_a_refused_hold_leaves_nothing(conn: Conn, user: uuid.UUID, asset: str) 
     post(conn, "topup", user, asset, 10)
 
     assert hold(conn, user, asset, 10, k)["replayed"] is False  # the key was left free
-    assert one(conn, "select count(*) as n from ledger.wallets where user_id = %s", [user])["n"] == 1
+    wallets = one(conn, "select count(*) as n from ledger.wallets where user_id = %s", [user])
+    assert wallets["n"] == 1
 
 
 def test_holds_need_the_hold_scope_and_follow_the_client_limits(

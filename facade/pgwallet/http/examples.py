@@ -16,7 +16,7 @@ from pgwallet.http.problems import SQLSTATE_PROBLEMS, Problem, ProblemKind
 
 ALICE = UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
 TRANSACTION = UUID("0b5cbd62-8f0a-4e57-9a57-0c8b3bd1a1f1")
-HOLD = UUID("3c9d1e7a-52b4-4f0e-8d2a-6b1f0e9c4a77")
+HOLD_ID = UUID("3c9d1e7a-52b4-4f0e-8d2a-6b1f0e9c4a77")
 AT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 USER = shapes.User(ALICE, "Alice", "alice@example.com", "active", AT)
@@ -67,6 +67,11 @@ BATCH = shapes.BatchRequest(
         },
     ]
 )
+NEW_HOLD = shapes.HoldRequest(ALICE, "gold_coins", "50", 600, {"order": "A-1002"})
+HOLD = shapes.Hold(
+    HOLD_ID, ALICE, "gold_coins", "50", None, "held", datetime(2025, 1, 2, 3, 14, 5, tzinfo=UTC), AT
+)
+CAPTURE = shapes.CaptureRequest("30", {"delivered": "A-1002"})
 NEW_USER = shapes.NewUser("Carol", "carol@example.com")
 TRANSACTION_WITH_ENTRIES = shapes.Transaction(
     TRANSACTION,
@@ -111,9 +116,9 @@ _DETAILS = {
     "user_not_found": f"user {ALICE} not found",
     "asset_not_found": "asset 'gold_coin' not found",
     "transaction_not_found": f"transaction {TRANSACTION} not found",
-    "hold_not_found": f"hold {HOLD} not found",
-    "hold_not_active": f"hold {HOLD} is captured",
-    "capture_exceeds_hold": f"capture of 60 exceeds hold {HOLD} of 50",
+    "hold_not_found": f"hold {HOLD_ID} not found",
+    "hold_not_active": f"hold {HOLD_ID} is captured",
+    "capture_exceeds_hold": f"capture of 60 exceeds hold {HOLD_ID} of 50",
     "idempotency_key_reused": (
         "idempotency key 'order-77' was already used with a different request"
     ),

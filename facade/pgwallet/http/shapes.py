@@ -17,6 +17,9 @@ from pgwallet.rules import (
     BIGINT_MAX,
     EMAIL_MAX_LENGTH,
     EMAIL_PATTERN,
+    HOLD_SECONDS_DEFAULT,
+    HOLD_SECONDS_MAX,
+    HOLD_SECONDS_MIN,
     NAME_MAX_LENGTH,
     NAME_PATTERN,
 )
@@ -77,6 +80,35 @@ class ReversalRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _check_amount(self.amount)
+
+
+class HoldRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of POST /v1/holds: reserve `amount` of a user for `expires_in_seconds`."""
+
+    user_id: UUID
+    asset: AssetCode
+    amount: Amount
+    expires_in_seconds: Annotated[
+        int,
+        msgspec.Meta(
+            ge=HOLD_SECONDS_MIN,
+            le=HOLD_SECONDS_MAX,
+            description="How long the hold reserves the credits: 1 second to 30 days.",
+        ),
+    ] = HOLD_SECONDS_DEFAULT
+    metadata: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        _check_amount(self.amount)
+
+
+class CaptureRequest(ReversalRequest, forbid_unknown_fields=True):
+    """The body of POST /v1/holds/{hold_id}/capture: how much to spend of the hold (absent:
+    all of it), as a reversal's."""
+
+
+class ReleaseRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of POST /v1/holds/{hold_id}/release, if any: nothing, or `{}`."""
 
 
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
@@ -155,8 +187,12 @@ class AssetList(msgspec.Struct):
 
 
 class Balance(msgspec.Struct):
+    """A balance, what the user's active holds reserve of it, and what is left to take."""
+
     asset: str
     balance: str
+    held: str
+    available: str
 
 
 class Balances(msgspec.Struct):
@@ -168,6 +204,25 @@ class AssetBalance(msgspec.Struct):
     user_id: UUID
     asset: str
     balance: str
+    held: str
+    available: str
+
+
+class Hold(msgspec.Struct):
+    """A hold; `status` is `expired` once past `expires_at` while still held."""
+
+    hold_id: UUID
+    user_id: UUID
+    asset: str
+    amount: str
+    captured_amount: str | None
+    status: Literal["held", "captured", "released", "expired"]
+    expires_at: datetime
+    created_at: datetime
+
+
+class HoldList(msgspec.Struct):
+    items: list[Hold]
 
 
 class HistoryItem(msgspec.Struct):

@@ -9,6 +9,7 @@ from pgwallet.http.routes import (
     batches,
     dashboard,
     health,
+    holds,
     postings,
     transactions,
     users,
@@ -21,6 +22,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *transactions.routes,
     *postings.routes,
     *batches.routes,
+    *holds.routes,
     # The dashboard's list mixes handlers and a router: typed loosely.
     *cast("list[ControllerRouterHandler]", dashboard.routes),
 ]

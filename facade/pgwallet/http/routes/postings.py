@@ -83,15 +83,17 @@ _POSTING_ERRORS = (
 )
 
 # A receipt's columns, amounts as text and the hash as hex.
-_RECEIPT = (
+RECEIPT = (
     "select transaction_id, kind, user_id, asset, amount::text as amount,"
     " balance::text as balance, created_at, replayed, encode(hash, 'hex') as hash"
 )
 
 
-def checked_body(shape: type[msgspec.Struct]) -> Callable[[AnyRequest], Awaitable[None]]:
+def checked_body(
+    shape: type[msgspec.Struct], *, optional: bool = False
+) -> Callable[[AnyRequest], Awaitable[None]]:
     """A before_request hook: refuse a posting without Idempotency-Key, or whose body is not
-    exactly a `shape`."""
+    exactly a `shape` (a route whose body is `optional` takes none too)."""
     fields = [field.name for field in msgspec.structs.fields(shape)]  # named when one is unknown
 
     async def check(request: AnyRequest) -> None:
@@ -104,8 +106,11 @@ def checked_body(shape: type[msgspec.Struct]) -> Callable[[AnyRequest], Awaitabl
             raise ProblemError(
                 INVALID_REQUEST, "A posting takes one Idempotency-Key header, not several."
             )
+        body = await request.body()
+        if optional and not body:
+            return
         try:
-            msgspec.json.decode(await request.body(), type=shape, strict=True)
+            msgspec.json.decode(body, type=shape, strict=True)
         except msgspec.ValidationError as error:
             raise ProblemError(
                 INVALID_REQUEST, wording.explain(None, str(error), fields=fields)
@@ -119,22 +124,26 @@ def checked_body(shape: type[msgspec.Struct]) -> Callable[[AnyRequest], Awaitabl
 Shape = TypeVar("Shape", bound=msgspec.Struct)
 
 
-async def _posted(
-    db: Db, statement: str | sql.Composed, params: Sequence[Any], shape: type[Shape]
+async def posted(
+    db: Db,
+    statement: str | sql.Composed,
+    params: Sequence[Any],
+    shape: type[Shape],
+    status: int = 201,
 ) -> Response[Shape]:
     """Post, and answer with the receipt (see _answer)."""
-    return _answer(await db.row(statement, params), shape)
+    return _answer(await db.row(statement, params), shape, status)
 
 
-def _answer(row: Mapping[str, Any], shape: type[Shape]) -> Response[Shape]:
-    """201 with the receipt; a replay says so in Idempotent-Replayed."""
+def _answer(row: Mapping[str, Any], shape: type[Shape], status: int = 201) -> Response[Shape]:
+    """`status` with the receipt; a replay says so in Idempotent-Replayed."""
     headers = {REPLAYED: "true"} if row["replayed"] else {}
-    return Response(msgspec.convert(row, shape), status_code=201, headers=headers)
+    return Response(msgspec.convert(row, shape), status_code=status, headers=headers)
 
 
 def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
     statement = sql.SQL(
-        _RECEIPT + " from wallet.{}(user_id => %s, asset => %s, amount => %s,"
+        RECEIPT + " from wallet.{}(user_id => %s, asset => %s, amount => %s,"
         " idempotency_key => %s, metadata => %s, client_id => %s)"
     ).format(sql.Identifier(kind))
     # Only a spend takes from the user, so only a spend answers insufficient_funds.
@@ -232,11 +241,11 @@ async def transfer(
         Jsonb(data.metadata),
         client.client_id,
     ]
-    return await _posted(db, _TRANSFER, params, TransferReceipt)
+    return await posted(db, _TRANSFER, params, TransferReceipt)
 
 
 _REVERSAL = (
-    _RECEIPT + " from wallet.reverse(transaction_id => %s, idempotency_key => %s,"
+    RECEIPT + " from wallet.reverse(transaction_id => %s, idempotency_key => %s,"
     " amount => %s, metadata => %s, client_id => %s)"
 )
 
@@ -277,7 +286,7 @@ async def reverse(
         Jsonb(data.metadata),
         client.client_id,
     ]
-    return await _posted(db, _REVERSAL, params, Receipt)
+    return await posted(db, _REVERSAL, params, Receipt)
 
 
 routes = [

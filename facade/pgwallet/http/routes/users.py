@@ -25,12 +25,15 @@ from pgwallet.http.problems import (
     INVALID_REQUEST,
     USER_NOT_FOUND,
 )
+from pgwallet.http.routes.holds import HOLD_COLUMNS
 from pgwallet.http.shapes import (
     AssetBalance,
     Balance,
     Balances,
     HistoryItem,
     HistoryPage,
+    Hold,
+    HoldList,
     NewUser,
     User,
     UserPage,
@@ -42,6 +45,11 @@ from pgwallet.http.wording import refused
 _USER = "/v1/users/{user_id:str}"
 
 _BAD_USER_ID = refused("user_id", "alice")
+
+# The columns of a wallet.balance_line as the API sends them (amounts as text).
+_BALANCE_COLUMNS = (
+    "select asset, balance::text as balance, held::text as held, available::text as available"
+)
 
 Search = Annotated[
     str | None,
@@ -107,17 +115,16 @@ async def _user(db: Db, user_id: UUID) -> User:
     **guarded(
         "read",
         200,
-        Balances(examples.ALICE, [Balance("gold_coins", "1000")]),
+        Balances(examples.ALICE, [Balance("gold_coins", "1000", "50", "950")]),
         INVALID_REQUEST,
         USER_NOT_FOUND,
         invalid=_BAD_USER_ID,
     ),
 )
 async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
-    """A user's balances: every active asset (0 where they hold none) and every other they hold."""
-    rows = await read_db.rows(
-        "select asset, balance::text as balance from wallet.balances(%s)", [user_id]
-    )
+    """A user's balances: every active asset (0 where they hold none) and every other they hold;
+    each with what the user's active holds reserve (`held`) and the rest (`available`)."""
+    rows = await read_db.rows(_BALANCE_COLUMNS + " from wallet.balances(%s)", [user_id])
     return Balances(user_id, msgspec.convert(rows, list[Balance]))
 
 
@@ -126,7 +133,7 @@ async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
     **guarded(
         "read",
         200,
-        AssetBalance(examples.ALICE, "gold_coins", "1000"),
+        AssetBalance(examples.ALICE, "gold_coins", "1000", "50", "950"),
         INVALID_REQUEST,
         USER_NOT_FOUND,
         ASSET_NOT_FOUND,
@@ -136,9 +143,28 @@ async def get_balances(read_db: ReadDb, user_id: FromPath[UUID]) -> Balances:
 async def get_balance(
     read_db: ReadDb, user_id: FromPath[UUID], asset: FromPath[str]
 ) -> AssetBalance:
-    """A user's balance in one asset (0 when they hold none)."""
-    row = await read_db.row("select wallet.balance(%s, %s)::text as balance", [user_id, asset])
-    return AssetBalance(user_id, asset, row["balance"])
+    """A user's balance in one asset (0 when they hold none), `held` and `available`."""
+    row = await read_db.row(_BALANCE_COLUMNS + " from wallet.balances(%s, %s)", [user_id, asset])
+    return AssetBalance(user_id, asset, row["balance"], row["held"], row["available"])
+
+
+@get(
+    f"{_USER}/holds",
+    **guarded(
+        "read",
+        200,
+        HoldList([examples.HOLD]),
+        INVALID_REQUEST,
+        USER_NOT_FOUND,
+        ASSET_NOT_FOUND,
+    ),
+)
+async def get_active_holds(
+    read_db: ReadDb, user_id: FromPath[UUID], asset: AssetFilter = None
+) -> HoldList:
+    """A user's holds that reserve credits now (held, not expired), soonest to expire first."""
+    rows = await read_db.rows(HOLD_COLUMNS + " from wallet.active_holds(%s, %s)", [user_id, asset])
+    return HoldList(msgspec.convert(rows, list[Hold]))
 
 
 @get(
@@ -173,4 +199,12 @@ async def get_history(
     return HistoryPage(items, next_cursor("entry", len(items), limit, last))
 
 
-routes = [list_users, create_user, get_user, get_balances, get_balance, get_history]
+routes = [
+    list_users,
+    create_user,
+    get_user,
+    get_balances,
+    get_balance,
+    get_active_holds,
+    get_history,
+]
