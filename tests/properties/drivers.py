@@ -17,8 +17,13 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.properties import statements
-from tests.properties.model import Caller, Outcome, Receipt, Refusal, Request
+from tests.properties.model import Caller, HoldAnswer, Outcome, Receipt, Refusal, Request
 from tests.support import Conn
+
+# A balance line: (balance, held, available).
+Line = tuple[int, int, int]
+# What answers with a hold rather than a receipt.
+HOLD_KINDS = ("hold", "release")
 
 
 class Driver(Protocol):
@@ -35,7 +40,7 @@ class Driver(Protocol):
         self, caller: Caller, sends: list[tuple[str, Request]]
     ) -> list[Outcome] | Refusal: ...
 
-    def balances(self, user_id: UUID) -> dict[str, int]: ...
+    def balances(self, user_id: UUID) -> dict[str, Line]: ...
 
 
 def error_names(conn: Conn) -> dict[str, str]:
@@ -79,6 +84,8 @@ class SqlDriver:
         row = self._run(statements.posting(key, request, caller.client_id))
         if isinstance(row, Refusal):
             return row
+        if request.kind in HOLD_KINDS:
+            return HoldAnswer(**row)
         transfer = row["kind"] == "transfer"
         return Receipt(
             transaction_id=row["transaction_id"],
@@ -117,9 +124,9 @@ class SqlDriver:
             for row in rows
         ]
 
-    def balances(self, user_id: UUID) -> dict[str, int]:
+    def balances(self, user_id: UUID) -> dict[str, Line]:
         rows = self.api.execute(statements.balances(user_id)).fetchall()
-        return {row["asset"]: row["balance"] for row in rows}
+        return {row["asset"]: (row["balance"], row["held"], row["available"]) for row in rows}
 
 
 # The contract's HTTP status of each refusal the machine can meet (section 4).
@@ -136,6 +143,9 @@ PROBLEM_STATUS = {
     "transaction_not_found": 404,
     "reversal_exceeds_original": 422,
     "not_reversible": 409,
+    "hold_not_found": 404,
+    "hold_not_active": 409,
+    "capture_exceeds_hold": 422,
 }
 
 
@@ -172,10 +182,13 @@ class HttpDriver:
             json=body,
             headers={"Idempotency-Key": key, "Authorization": f"Bearer {caller.token}"},
         )
-        if response.status_code != 201:
+        if response.status_code != (200 if request.kind == "release" else 201):
             assert response.headers["content-type"].startswith("application/problem+json")
             return self._refusal(response.status_code, response.json())
-        return self._receipt(response.json(), response.headers.get("Idempotent-Replayed") == "true")
+        replayed = response.headers.get("Idempotent-Replayed") == "true"
+        if request.kind in HOLD_KINDS:
+            return hold_answer(response.json(), replayed)
+        return self._receipt(response.json(), replayed)
 
     @staticmethod
     def _refusal(status: int, problem: dict[str, Any]) -> Refusal:
@@ -207,7 +220,7 @@ class HttpDriver:
     ) -> list[Outcome] | Refusal:
         assert caller.token is not None, "over HTTP every caller is a client"
         postings = [
-            {**self._route(request)[1], "kind": request.kind, "idempotency_key": key}
+            {**(self._route(request)[1] or {}), "kind": request.kind, "idempotency_key": key}
             for key, request in sends
         ]
         response = self.client.post(
@@ -225,9 +238,21 @@ class HttpDriver:
         ]
 
     @staticmethod
-    def _route(request: Request) -> tuple[str, dict[str, Any]]:
-        """The path and body of a posting."""
+    def _route(request: Request) -> tuple[str, dict[str, Any] | None]:
+        """The path and body of a posting (a release has none)."""
         amount = {} if request.amount is None else {"amount": str(request.amount)}
+        if request.kind == "capture":
+            return f"/v1/holds/{request.hold_id}/capture", {**amount, "metadata": request.metadata}
+        if request.kind == "release":
+            return f"/v1/holds/{request.hold_id}/release", None
+        if request.kind == "hold":
+            return "/v1/holds", {
+                "user_id": str(request.user_id),
+                "asset": request.asset,
+                **amount,
+                "expires_in_seconds": request.expires_in,
+                "metadata": request.metadata,
+            }
         if request.kind == "reversal":
             return (
                 f"/v1/transactions/{request.reverses}/reversals",
@@ -243,7 +268,27 @@ class HttpDriver:
             {**parties, "asset": request.asset, **amount, "metadata": request.metadata},
         )
 
-    def balances(self, user_id: UUID) -> dict[str, int]:
+    def balances(self, user_id: UUID) -> dict[str, Line]:
         body = self._ok(self.client.get(f"/v1/users/{user_id}/balances"), 200)
         assert body["user_id"] == str(user_id)
-        return {line["asset"]: int(line["balance"]) for line in body["balances"]}
+        return {
+            line["asset"]: (int(line["balance"]), int(line["held"]), int(line["available"]))
+            for line in body["balances"]
+        }
+
+
+def hold_answer(body: dict[str, Any], replayed: bool) -> HoldAnswer:
+    """A hold as the HTTP API shows it, amounts as strings, checked on the way."""
+    assert isinstance(body["amount"], str), body
+    captured = body["captured_amount"]
+    return HoldAnswer(
+        hold_id=UUID(body["hold_id"]),
+        user_id=UUID(body["user_id"]),
+        asset=body["asset"],
+        amount=int(body["amount"]),
+        captured_amount=None if captured is None else int(captured),
+        status=body["status"],
+        expires_at=datetime.fromisoformat(body["expires_at"]),
+        created_at=datetime.fromisoformat(body["created_at"]),
+        replayed=replayed,
+    )

@@ -4,7 +4,8 @@ Rules create users, assets and clients (with some scopes, maybe limited to
 an asset and an amount), post as one of those callers with fresh keys (every
 kind: topups, bonuses, spends, transfers, to oneself too, and reversals of
 any transaction of the run, whole or partial, of more than is left, of a
-reversal, clawbacks that would overdraw), send
+reversal, clawbacks that would overdraw; holds of a second or an hour, and
+their captures, whole, in part or beyond, and releases), send
 earlier keys again (with the same request: the stored receipt must come
 back; with a changed one: PW030), send a key another caller used (its own,
 then), spend more than the balance, freeze and unfreeze assets, suspend and
@@ -12,12 +13,18 @@ reinstate users, revoke clients. Bundles carry the users, assets, callers and
 sent keys from rule to rule, so that replays and reuses really happen. After every step the
 invariants compare the database with the model and with itself.
 
+Holds expire by time, as in production (no clock of the database is bent):
+before each step, a hold about to expire is waited out (`_settle`), so that
+no step straddles an expiry and the model knows which holds count.
+
 Every call is written down as the SQL a DBA would type, with its outcome as a
 comment; a failing example prints that journal as one psql script (run it as
 the schema owner: it includes operator functions).
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +36,6 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
-    precondition,
     rule,
 )
 
@@ -44,19 +50,27 @@ from tests.properties.model import (
     SCOPES,
     SQL_CALLER,
     Caller,
+    HoldAnswer,
     Model,
     Outcome,
-    Receipt,
     Refusal,
     Request,
 )
-from tests.support import Conn
+from tests.support import Conn, one
 
 kinds = st.sampled_from(KINDS)
 small_amounts = st.integers(1, 200)
 # Near the bigint limit, where a balance or a system total would overflow.
 huge_amounts = st.sampled_from([MAX_AMOUNT // 2 + 1, MAX_AMOUNT - 1, MAX_AMOUNT])
 metadatas = st.sampled_from([{}, {"order": 1}, {"order": 2, "note": "it's"}])
+# Holds of 1 second expire during a run; holds of an hour do not.
+hold_seconds = st.sampled_from([1, 3600, 3600])
+# A hold that would expire within this margin of a step's start is waited out first
+# (WalletMachine._settle): a step takes far less.
+EXPIRY_MARGIN = timedelta(seconds=0.5)
+# Holds and transactions are picked by an index drawn whatever they are (modulo how many
+# there are), so that a run draws the same whichever holds time has expired.
+indexes = st.integers(0, 2**16)
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,8 @@ def describe(outcome: Outcome) -> str:
     if isinstance(outcome, Refusal):
         return f"-- refused: {outcome.code}"
     state = "replayed" if outcome.replayed else "posted"
+    if isinstance(outcome, HoldAnswer):
+        return f"-- {state}: hold {outcome.hold_id}, {outcome.status}"
     return f"-- {state}: transaction {outcome.transaction_id}, balance {outcome.balance}"
 
 
@@ -103,8 +119,24 @@ class WalletMachine(RuleBasedStateMachine):
         self.journal.append(statement)
         self.owner.execute(statement)
 
+    def _settle(self) -> None:
+        """Read the database's clock for the model; first wait out any hold about to expire."""
+        while True:
+            now = one(self.owner, "select clock_timestamp() as now")["now"]
+            soon = [
+                h.expires_at
+                for h in self.model.holds.values()
+                if h.status == "held" and now < h.expires_at <= now + EXPIRY_MARGIN
+            ]
+            if not soon:
+                break
+            self.journal.append(f"select pg_sleep({(max(soon) - now).total_seconds():.3f});")
+            time.sleep((max(soon) - now).total_seconds() + 0.01)
+        self.model.now = now
+
     def _submit(self, caller: Caller, key: str, request: Request) -> Sent:
         """Send a posting and check its outcome against the model; then record it."""
+        self._settle()
         statement = statements.posting(key, request, caller.client_id)
         self.journal.append(f"{statement}  -- no answer: the call raised")
         allowed = self.model.allowed(caller, key, request)
@@ -121,8 +153,18 @@ class WalletMachine(RuleBasedStateMachine):
             assert outcome.code in allowed, f"refused {outcome.code}, expected {set(allowed)}"
         elif outcome.replayed:
             assert allowed == {REPLAYED}, f"replayed, expected {set(allowed)}"
-            first = self.model.first_receipt(caller, key)
-            assert outcome == Receipt(**{**vars(first), "replayed": True}), (outcome, first)
+            first = self.model.first_answer(caller, key)
+            assert outcome == replace(first, replayed=True), (outcome, first)
+        elif isinstance(outcome, HoldAnswer):
+            assert POSTED in allowed, f"posted, expected {set(allowed)}"
+            self.model.apply_hold(caller, key, request, outcome)
+            if request.kind == "release":
+                assert (outcome.hold_id, outcome.status) == (request.hold_id, "released"), outcome
+            else:
+                placed = (request.user_id, request.asset, request.amount, "held")
+                assert (outcome.user_id, outcome.asset, outcome.amount, outcome.status) == placed
+                seconds = timedelta(seconds=request.expires_in or 0)
+                assert outcome.expires_at - outcome.created_at == seconds, outcome
         else:
             assert POSTED in allowed, f"posted, expected {set(allowed)}"
             move = self.model.apply(caller, key, request, outcome)
@@ -261,20 +303,21 @@ class WalletMachine(RuleBasedStateMachine):
         request = Request("transfer", sender, asset, amount, metadata, to_user_id=receiver)
         return self._submit(caller, self.names.key(), request)
 
-    @precondition(lambda self: bool(self.model.ledger))
     @rule(
         target=sent,
         caller=callers,
-        data=st.data(),
+        index=indexes,
         amount=st.none() | small_amounts,
         metadata=metadatas,
     )
     def reverse(
-        self, caller: Caller, data: st.DataObject, amount: int | None, metadata: dict[str, Any]
+        self, caller: Caller, index: int, amount: int | None, metadata: dict[str, Any]
     ) -> Sent:
-        """A reversal of any transaction of the run (a reversal too), all that is left or some."""
+        """A reversal of any transaction of the run (a reversal too), all that is left or some;
+        with none yet, of an unknown one."""
         # In the order of posting (ids are random: sorting by them would not replay).
-        original = data.draw(st.sampled_from(list(self.model.ledger)), label="reverses")
+        done = list(self.model.ledger)
+        original = done[index % len(done)] if done else UUID(int=index)
         request = Request("reversal", None, None, amount, metadata, reverses=original)
         return self._submit(caller, self.names.key(), request)
 
@@ -301,6 +344,7 @@ class WalletMachine(RuleBasedStateMachine):
                 sends.append(
                     (sends[-1][0] if sends and key_of == "key" else self.names.key(), request)
                 )
+        self._settle()
         statement = statements.batch(sends, caller.client_id)
         self.journal.append(f"{statement}  -- no answer: the call raised")
         whole = self.model.batch_refusals(caller, http=not self.driver.direct_sql)
@@ -315,6 +359,101 @@ class WalletMachine(RuleBasedStateMachine):
         for (key, request), outcome in zip(sends, outcomes, strict=True):
             self._judge(caller, key, request, self.model.allowed(caller, key, request), outcome)
         return multiple(*(Sent(caller, key, request) for key, request in sends))
+
+    @rule(
+        target=sent,
+        caller=callers,
+        user=users,
+        asset=assets,
+        amount=small_amounts,
+        seconds=hold_seconds,
+        metadata=metadatas,
+        fits=st.booleans(),
+    )
+    def place_hold(
+        self,
+        caller: Caller,
+        user: UUID,
+        asset: str,
+        amount: int,
+        seconds: int,
+        metadata: dict[str, Any],
+        fits: bool,
+    ) -> Sent:
+        """A hold of any amount, or (fits) of at most what is available, topped up first
+        when nothing is (holds of users without credits would mostly be refused)."""
+        return self._hold(caller, user, asset, amount, seconds, metadata, fits)
+
+    def _hold(
+        self,
+        caller: Caller,
+        user: UUID,
+        asset: str,
+        amount: int,
+        seconds: int,
+        metadata: dict[str, Any],
+        fits: bool,
+    ) -> Sent:
+        self._settle()
+        if fits and self.model.available(user, asset) <= 0:
+            self._submit(caller, self.names.key(), Request("topup", user, asset, amount))
+        available = self.model.available(user, asset)
+        if fits and available > 0:
+            amount = 1 + (amount - 1) % min(available, MAX_AMOUNT)
+        request = Request("hold", user, asset, amount, metadata, expires_in=seconds)
+        return self._submit(caller, self.names.key(), request)
+
+    def _pick_hold(self, index: int, active: bool, caller: Caller, user: UUID, asset: str) -> UUID:
+        """A hold of the run: one that still reserves credits (when `active`: placed first,
+        of `user` in `asset`, when none does), or any, captured, released or expired ones
+        included; with none at all, an unknown one."""
+        live = [i for i, hold in self.model.holds.items() if self.model.active(hold)]
+        if active and not live:
+            self._hold(caller, user, asset, 1 + index % 100, 3600, {}, fits=True)
+            live = [i for i, hold in self.model.holds.items() if self.model.active(hold)]
+        choices = live if active and live else list(self.model.holds)
+        return choices[index % len(choices)] if choices else UUID(int=index)
+
+    @rule(
+        target=sent,
+        caller=callers,
+        user=users,
+        asset=assets,
+        index=indexes,
+        active=st.booleans(),
+        amount=st.none() | small_amounts,
+        fits=st.booleans(),
+        metadata=metadatas,
+    )
+    def capture_hold(
+        self,
+        caller: Caller,
+        user: UUID,
+        asset: str,
+        index: int,
+        active: bool,
+        amount: int | None,
+        fits: bool,
+        metadata: dict[str, Any],
+    ) -> Sent:
+        """Capture all of a hold (no amount), part of it (fits), or maybe more (PW024)."""
+        self._settle()
+        hold_id = self._pick_hold(index, active, caller, user, asset)
+        if amount is not None and fits and hold_id in self.model.holds:
+            amount = 1 + (amount - 1) % self.model.holds[hold_id].amount
+        request = Request("capture", None, None, amount, metadata, hold_id=hold_id)
+        return self._submit(caller, self.names.key(), request)
+
+    @rule(
+        target=sent, caller=callers, user=users, asset=assets, index=indexes, active=st.booleans()
+    )
+    def release_hold(
+        self, caller: Caller, user: UUID, asset: str, index: int, active: bool
+    ) -> Sent:
+        self._settle()
+        hold_id = self._pick_hold(index, active, caller, user, asset)
+        request = Request("release", None, None, None, hold_id=hold_id)
+        return self._submit(caller, self.names.key(), request)
 
     @rule(sent=sent)
     def send_again(self, sent: Sent) -> None:
@@ -345,19 +484,41 @@ class WalletMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_equal_the_model(self) -> None:
-        """wallet.balances lists every active asset and every other the user holds, as modelled."""
+        """wallet.balances lists every active asset and every other the user holds, as modelled,
+        with what the user's holds reserve (held) and what is left (available)."""
+        self._settle()
         for user in self.users_seen:
             ours = {
-                asset: balance
-                for asset, balance in self.driver.balances(user).items()
+                asset: line
+                for asset, line in self.driver.balances(user).items()
                 if asset in self.model.issued
             }
             expected = {
-                asset: self.model.balance(user, asset)
+                asset: (
+                    self.model.balance(user, asset),
+                    self.model.held(user, asset),
+                    self.model.available(user, asset),
+                )
                 for asset in self.model.issued
                 if asset not in self.model.frozen or (user, asset) in self.model.wallets
             }
             assert ours == expected, f"{statements.balances(user)} differs from the model"
+
+    @invariant()
+    def holds_equal_the_model(self) -> None:
+        """Each hold of the run reads as modelled: held, captured (and for how much),
+        released, or expired."""
+        self._settle()
+        rows = self.owner.execute(
+            "select h.* from unnest(%s::uuid[]) as i (id), wallet.get_hold(i.id) as h",
+            [list(self.model.holds)],
+        ).fetchall()
+        ours = {row["hold_id"]: (row["status"], row["captured_amount"]) for row in rows}
+        expected = {
+            hold_id: (self.model.shown_status(hold), hold.captured_amount)
+            for hold_id, hold in self.model.holds.items()
+        }
+        assert ours == expected
 
     @invariant()
     def wallets_add_up(self) -> None:

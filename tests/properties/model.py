@@ -2,20 +2,23 @@
 
 Every test of the harness compares the real system with this. It knows the
 contract's rules of a posting (who may post what, idempotency keys per
-caller, frozen assets, suspended users, funds, the bigint range) and nothing
-of how the SQL implements them.
+caller, frozen assets, suspended users, funds and holds, the bigint range)
+and nothing of how the SQL implements them.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-Kind = Literal["topup", "bonus", "spend", "transfer", "reversal"]
+Kind = Literal["topup", "bonus", "spend", "transfer", "reversal", "hold", "capture", "release"]
 # The kinds between one user and a system wallet.
 KINDS: tuple[Kind, ...] = ("topup", "bonus", "spend")
-# What a client may be allowed: those kinds, transfers, reversals and batches of those kinds.
-SCOPES: tuple[str, ...] = (*KINDS, "transfer", "reverse", "batch")
+# What a client may be allowed: those kinds, transfers, reversals, batches of those kinds and
+# holds.
+SCOPES: tuple[str, ...] = (*KINDS, "transfer", "reverse", "batch", "hold")
+# The scope a kind needs, where it is not the kind's own name.
+_SCOPE_OF = {"reversal": "reverse", "capture": "hold", "release": "hold"}
 MAX_AMOUNT = 9223372036854775807
 
 # The outcomes the model can predict: a new transaction, the stored receipt
@@ -31,7 +34,9 @@ class Request:
 
     A transfer names its receiver (`to_user_id`; `user_id` sends). A reversal
     names only the transaction it `reverses` and perhaps an amount (None: all
-    that is left); its user and asset come from the original.
+    that is left); its user and asset come from the original. A hold lasts
+    `expires_in` seconds; a capture or a release names only its `hold_id` (and
+    a capture perhaps an amount: None is the whole hold).
     """
 
     kind: Kind
@@ -41,6 +46,8 @@ class Request:
     metadata: dict[str, Any] = field(default_factory=dict)
     to_user_id: UUID | None = None
     reverses: UUID | None = None
+    expires_in: int | None = None
+    hold_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -95,13 +102,41 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class HoldAnswer:
+    """The answer to a hold or a release (a hold as the API shows it), whichever driver."""
+
+    hold_id: UUID
+    user_id: UUID
+    asset: str
+    amount: int
+    captured_amount: int | None
+    status: str
+    expires_at: datetime
+    created_at: datetime
+    replayed: bool
+
+
+@dataclass
+class ModelHold:
+    """A hold as the model knows it; `status` is held, captured or released (expiry is time's)."""
+
+    user_id: UUID
+    asset: str
+    amount: int
+    expires_at: datetime
+    status: str = "held"
+    captured_amount: int | None = None
+
+
+@dataclass(frozen=True)
 class Refusal:
     """A refused posting: the catalogue name of its error, e.g. insufficient_funds."""
 
     code: str
 
 
-Outcome = Receipt | Refusal
+Answer = Receipt | HoldAnswer
+Outcome = Answer | Refusal
 
 
 @dataclass
@@ -116,13 +151,18 @@ class Model:
     # Per asset, what the treasury issued and revenue received.
     issued: dict[str, int] = field(default_factory=dict)
     revenue: dict[str, int] = field(default_factory=dict)
-    # Keys that produced a transaction, per caller's namespace: their request and first receipt.
-    posted: dict[tuple[UUID | None, str], tuple[Request, Receipt]] = field(default_factory=dict)
+    # Keys that produced a transaction, a hold or a release, per caller's namespace: their
+    # request and first answer.
+    posted: dict[tuple[UUID | None, str], tuple[Request, Answer]] = field(default_factory=dict)
     revoked: set[UUID] = field(default_factory=set)
     transactions: int = 0
     # Every transaction of the run, as it moved credits, and how much of each is reversed.
     ledger: dict[UUID, Move] = field(default_factory=dict)
     reversed: dict[UUID, int] = field(default_factory=dict)
+    holds: dict[UUID, ModelHold] = field(default_factory=dict)
+    # The database's clock at the current step: a hold whose expires_at is not after it
+    # has expired. (The machine never lets a hold expire while a step runs.)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def add_asset(self, code: str) -> None:
         self.issued[code] = 0
@@ -131,13 +171,47 @@ class Model:
     def balance(self, user_id: UUID, asset: str) -> int:
         return self.balances.get((user_id, asset), 0)
 
-    def first_receipt(self, caller: Caller, key: str) -> Receipt:
-        """The receipt of the transaction this caller's key produced."""
+    def held(self, user_id: UUID, asset: str) -> int:
+        """What the user's active holds (held, not expired) reserve in the asset."""
+        return sum(
+            h.amount
+            for h in self.holds.values()
+            if (h.user_id, h.asset) == (user_id, asset) and self.active(h)
+        )
+
+    def available(self, user_id: UUID, asset: str) -> int:
+        return self.balance(user_id, asset) - self.held(user_id, asset)
+
+    def active(self, hold: ModelHold) -> bool:
+        return hold.status == "held" and hold.expires_at > self.now
+
+    def shown_status(self, hold: ModelHold) -> str:
+        return "expired" if hold.status == "held" and not self.active(hold) else hold.status
+
+    def first_answer(self, caller: Caller, key: str) -> Answer:
+        """The answer (receipt or hold) of what this caller's key produced."""
         return self.posted[(caller.client_id, key)][1]
+
+    def _same(self, first: Request, request: Request) -> bool:
+        """Whether two requests have one fingerprint: a capture of the whole hold is one
+        whether its amount is given or not."""
+        if first.kind == request.kind == "capture" and first.hold_id == request.hold_id:
+            whole = self.holds[request.hold_id].amount if request.hold_id in self.holds else None
+            return (first.amount or whole, first.metadata) == (
+                request.amount or whole,
+                request.metadata,
+            )
+        return first == request
 
     def move(self, request: Request) -> Move | Refusal:
         """How a posting would move credits, or why no move can be made of it (a reversal
         of an unknown transaction, of a reversal, or of more than is left)."""
+        if request.kind == "capture":
+            assert request.hold_id is not None
+            hold = self.holds[request.hold_id]
+            amount = hold.amount if request.amount is None else request.amount
+            user = hold.user_id
+            return Move("spend", hold.asset, amount, user, None, user, revenue=amount)
         if request.kind != "reversal":
             assert request.user_id is not None
             assert request.asset is not None
@@ -184,16 +258,31 @@ class Model:
         so at most 2^63 issued; revenue up to 2^63 - 1), whichever of its 64
         slots it takes.
         """
+        hold = None
+        if request.kind in ("capture", "release"):
+            assert request.hold_id is not None
+            hold = self.holds.get(request.hold_id)
+            if hold is None:
+                # SQL looks the hold up first; HTTP authenticates the caller first.
+                revoked = caller.client_id in self.revoked
+                return frozenset({"hold_not_found", *(["unauthorized"] if revoked else [])})
         if caller.client_id in self.revoked:
             return frozenset({"unauthorized"})
-        if not self._permits(caller, request.kind, request.asset, request.amount):
+        asset, amount = request.asset, request.amount
+        if hold is not None:
+            asset = hold.asset
+            amount = None if request.kind == "release" else request.amount or hold.amount
+        if not self._permits(caller, request.kind, asset, amount):
             return frozenset({"forbidden"})
         if request.kind == "transfer" and request.user_id == request.to_user_id:
             # Its catalogue name in SQL, its problem code over HTTP.
             return frozenset({"invalid_argument", "invalid_request"})
         if (caller.client_id, key) in self.posted:
             first = self.posted[(caller.client_id, key)][0]
-            return frozenset({REPLAYED if first == request else "idempotency_key_reused"})
+            same = self._same(first, request)
+            return frozenset({REPLAYED if same else "idempotency_key_reused"})
+        if request.kind in ("hold", "release"):
+            return self._hold_allowed(request, hold)
         move = self.move(request)
         if isinstance(move, Refusal):
             return frozenset({move.code})
@@ -203,7 +292,13 @@ class Model:
             return frozenset({"asset_frozen"})
         if {move.debited, move.credited} & self.suspended:
             return frozenset({"user_suspended"})
-        if move.debited is not None and self.balance(move.debited, move.asset) < move.amount:
+        if hold is not None:
+            # A capture takes what its hold reserved, while it is held, up to all of it.
+            if not self.active(hold):
+                return frozenset({"hold_not_active"})
+            if move.amount > hold.amount:
+                return frozenset({"capture_exceeds_hold"})
+        elif move.debited is not None and self.available(move.debited, move.asset) < move.amount:
             return frozenset({"insufficient_funds"})
         if (
             move.credited is not None
@@ -231,15 +326,49 @@ class Model:
             return frozenset({"forbidden"})
         return frozenset({None})
 
+    def _hold_allowed(self, request: Request, hold: ModelHold | None) -> frozenset[str]:
+        """The outcome of a hold (what is available) or a release (a hold still held), past
+        the caller and the key."""
+        if hold is None:
+            assert request.user_id is not None
+            assert request.asset is not None
+            assert request.amount is not None
+            user, asset = request.user_id, request.asset
+        else:
+            user, asset = hold.user_id, hold.asset
+        if asset in self.frozen:
+            return frozenset({"asset_frozen"})
+        if user in self.suspended:
+            return frozenset({"user_suspended"})
+        if hold is not None and not self.active(hold):
+            return frozenset({"hold_not_active"})
+        if hold is None and self.available(user, asset) < (request.amount or 0):
+            return frozenset({"insufficient_funds"})
+        return frozenset({POSTED})
+
     @staticmethod
     def _permits(caller: Caller, kind: Kind, asset: str | None, amount: int | None) -> bool:
         """Whether the caller may post this kind, in this asset, this much (None: not known
         yet, as for a reversal before its original is read)."""
         return (
-            ("reverse" if kind == "reversal" else kind) in caller.scopes
+            _SCOPE_OF.get(kind, kind) in caller.scopes
             and (caller.assets is None or asset is None or asset in caller.assets)
             and (caller.max_amount is None or amount is None or amount <= caller.max_amount)
         )
+
+    def apply_hold(self, caller: Caller, key: str, request: Request, answer: HoldAnswer) -> None:
+        """Record a hold or a release that the system reported as done anew."""
+        if request.kind == "hold":
+            assert request.user_id is not None
+            assert request.asset is not None
+            assert request.amount is not None
+            self.holds[answer.hold_id] = ModelHold(
+                request.user_id, request.asset, request.amount, answer.expires_at
+            )
+        else:
+            assert request.hold_id is not None
+            self.holds[request.hold_id].status = "released"
+        self.posted[(caller.client_id, key)] = (request, answer)
 
     def apply(self, caller: Caller, key: str, request: Request, receipt: Receipt) -> Move:
         """Record a posting that the system reported as a new transaction; return its move."""
@@ -256,6 +385,10 @@ class Model:
         self.revenue[move.asset] += move.revenue
         if move.reverses is not None:
             self.reversed[move.reverses] = self.reversed.get(move.reverses, 0) + move.amount
+        if request.kind == "capture":
+            assert request.hold_id is not None
+            hold = self.holds[request.hold_id]
+            hold.status, hold.captured_amount = "captured", move.amount
         self.ledger[receipt.transaction_id] = move
         self.posted[(caller.client_id, key)] = (request, receipt)
         self.transactions += 1

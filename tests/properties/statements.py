@@ -6,6 +6,7 @@ there is one rendering of a call, never a second one for display.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,8 +15,18 @@ from psycopg import sql
 from tests.properties.model import Request
 
 
+@dataclass(frozen=True)
+class Interval:
+    """A number of seconds, written as an interval."""
+
+    seconds: int
+
+
 def literal(value: Any) -> str:
-    """A value as psql reads it: uuids and JSON as quoted strings, ints bare, lists as arrays."""
+    """A value as psql reads it: uuids and JSON as quoted strings, ints bare, lists as arrays,
+    intervals as `interval 'N seconds'`, None as null."""
+    if isinstance(value, Interval):
+        return f"interval '{value.seconds} seconds'"
     if isinstance(value, UUID):
         value = str(value)
     elif isinstance(value, dict):
@@ -32,8 +43,31 @@ def call(function: str, **arguments: Any) -> str:
 
 
 def posting(key: str, request: Request, client_id: UUID | None = None) -> str:
-    """A posting; a client's carries its id (a direct SQL call's has none)."""
+    """A posting (a hold, capture or release too); a client's carries its id (a direct SQL
+    call's has none)."""
     client = {"client_id": client_id} if client_id else {}
+    if request.kind == "hold":
+        return call(
+            "hold",
+            user_id=request.user_id,
+            asset=request.asset,
+            amount=request.amount,
+            idempotency_key=key,
+            expires_in=Interval(request.expires_in or 0),
+            metadata=request.metadata,
+            **client,
+        )
+    if request.kind == "capture":
+        return call(
+            "capture",
+            hold_id=request.hold_id,
+            idempotency_key=key,
+            amount=request.amount,
+            metadata=request.metadata,
+            **client,
+        )
+    if request.kind == "release":
+        return call("release", hold_id=request.hold_id, idempotency_key=key, **client)
     if request.kind == "reversal":
         return call(
             "reverse",

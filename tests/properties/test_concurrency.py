@@ -33,7 +33,9 @@ from tests.properties.model import (
     KINDS,
     POSTED,
     SQL_CALLER,
+    Answer,
     Caller,
+    HoldAnswer,
     Kind,
     Model,
     Move,
@@ -53,7 +55,12 @@ CONCURRENT_REFUSALS = {
     "idempotency_key_in_progress",
     "idempotency_key_reused",
     "reversal_exceeds_original",
+    # A capture and a release (or two captures) of one hold: one wins.
+    "hold_not_active",
+    # The same capture key resent with a larger amount.
+    "capture_exceeds_hold",
 }
+HOLD_SECONDS = 3600  # no hold of a batch expires while it runs
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,9 @@ class PlannedPosting:
     """A posting by index into the batch's users and assets, and the index of its key.
 
     A transfer goes from `user` to the next user; a reversal undoes `user`'s starting
-    topup in `asset`, by `amount` or (whole) by all that is left.
+    topup in `asset`, by `amount` or (whole) by all that is left. A hold reserves `amount`
+    of `user` in `asset`; a capture (of `amount`, or the whole hold) or a release names one
+    of the holds placed before the batch, by `user` and `asset` as an index.
     """
 
     kind: Kind
@@ -78,6 +87,8 @@ class Plan:
     users: int
     assets: int
     funds: dict[tuple[int, int], int]
+    # Holds placed before the batch: (user, asset, amount); those that fit are placed.
+    holds: list[tuple[int, int, int]]
     postings: list[PlannedPosting]
 
 
@@ -86,9 +97,15 @@ def plans(draw: st.DrawFn) -> Plan:
     users = draw(st.integers(2, 3))
     assets = draw(st.integers(1, 2))
     funds = {(u, a): draw(st.integers(1, 60)) for u in range(users) for a in range(assets)}
+    holds = draw(
+        st.lists(
+            st.tuples(st.integers(0, users - 1), st.integers(0, assets - 1), st.integers(1, 30)),
+            max_size=3,
+        )
+    )
     planned = st.builds(
         PlannedPosting,
-        kind=st.sampled_from((*KINDS, "transfer", "reversal")),
+        kind=st.sampled_from((*KINDS, "transfer", "reversal", "hold", "capture", "release")),
         user=st.integers(0, users - 1),
         asset=st.integers(0, assets - 1),
         amount=st.integers(1, 40),
@@ -112,7 +129,7 @@ def plans(draw: st.DrawFn) -> Plan:
                 "caller": replace(first, caller=(first.caller + 1) % CALLERS),
             }[change]
         )
-    return Plan(users, assets, funds, draw(st.permutations(postings)))
+    return Plan(users, assets, funds, holds, draw(st.permutations(postings)))
 
 
 @pytest.fixture(scope="module")
@@ -181,31 +198,55 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         assert isinstance(receipt, Receipt), receipt
         model.apply(SQL_CALLER, key, funds, receipt)
         funding[(u, a)] = receipt.transaction_id
+    placed: list[UUID] = []
+    for u, a, amount in plan.holds:
+        key, hold = (
+            names.key(),
+            Request("hold", users[u], assets[a], amount, expires_in=HOLD_SECONDS),
+        )
+        answer = setup.post(SQL_CALLER, key, hold)
+        if isinstance(answer, HoldAnswer):
+            model.apply_hold(SQL_CALLER, key, hold, answer)
+            placed.append(answer.hold_id)
     keys = [f"{names.key()}-{i}" for i in range(len(plan.postings))]
 
-    def request_of(p: PlannedPosting) -> Request:
+    def request_of(p: PlannedPosting) -> Request | None:
+        """The request a planned one stands for (None: a capture or release, no hold placed)."""
+        if p.kind in ("capture", "release"):
+            if not placed:
+                return None
+            hold_id = placed[(p.user + p.asset * plan.users) % len(placed)]
+            amount = None if p.kind == "release" or p.whole else p.amount
+            return Request(p.kind, None, None, amount, hold_id=hold_id)
+        if p.kind == "hold":
+            user, asset = users[p.user], assets[p.asset]
+            return Request("hold", user, asset, p.amount, expires_in=HOLD_SECONDS)
         if p.kind == "reversal":
             amount = None if p.whole else p.amount
             return Request("reversal", None, None, amount, reverses=funding[(p.user, p.asset)])
         to = users[(p.user + 1) % plan.users] if p.kind == "transfer" else None
         return Request(p.kind, users[p.user], assets[p.asset], p.amount, to_user_id=to)
 
-    sends = [(callers[p.caller], keys[p.key], request_of(p)) for p in plan.postings]
+    sends = [
+        (callers[p.caller], keys[p.key], request)
+        for p in plan.postings
+        if (request := request_of(p)) is not None
+    ]
 
     outcomes = run_at_once(lanes, sends)
 
     refusals = {o.code for o in outcomes if isinstance(o, Refusal)}
     assert refusals <= CONCURRENT_REFUSALS, outcomes
-    # Per caller and key: at most one new transaction; every replay is its
-    # receipt, for its very request.
-    posted: dict[tuple[UUID | None, str], tuple[Request, Receipt]] = {}
+    # Per caller and key: at most one new transaction, hold or release; every replay is
+    # its answer, for its very request.
+    posted: dict[tuple[UUID | None, str], tuple[Request, Answer]] = {}
     for (caller, key, request), outcome in zip(sends, outcomes, strict=True):
-        if isinstance(outcome, Receipt) and not outcome.replayed:
-            assert (caller.client_id, key) not in posted, f"key {key} made two transactions"
+        if not isinstance(outcome, Refusal) and not outcome.replayed:
+            assert (caller.client_id, key) not in posted, f"key {key} made two"
             posted[(caller.client_id, key)] = (request, outcome)
     for (caller, key, request), outcome in zip(sends, outcomes, strict=True):
         first = posted.get((caller.client_id, key))
-        if isinstance(outcome, Receipt) and outcome.replayed:
+        if not isinstance(outcome, Refusal) and outcome.replayed:
             assert first == (request, replace(outcome, replayed=False)), (key, outcome)
         if isinstance(outcome, Refusal) and outcome.code == "idempotency_key_reused":
             assert first is not None, (key, request)
@@ -218,7 +259,26 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
     assert sorted((str(r["client_id"]), r["idempotency_key"], r["id"]) for r in stored) == sorted(
         (str(client_id), key, receipt.transaction_id)
         for (client_id, key), (_, receipt) in posted.items()
+        if isinstance(receipt, Receipt)
     )
+    # Each placed hold was finished at most once, by one capture or one release; were some
+    # refused as no longer active, one of them did finish it.
+    for hold_id in placed:
+        tries = [
+            outcome
+            for (_, _, request), outcome in zip(sends, outcomes, strict=True)
+            if request.hold_id == hold_id
+        ]
+        finished = [o for o in tries if not isinstance(o, Refusal) and not o.replayed]
+        assert len(finished) <= 1, tries
+        if Refusal("hold_not_active") in tries:
+            assert finished, tries
+    # Releases first: a released hold reserves nothing in the model, so what the model
+    # finds available never falls below what was (new holds are not applied yet either).
+    for (client_id, key), (request, answer) in posted.items():
+        if request.kind == "release":
+            assert isinstance(answer, HoldAnswer)
+            model.apply_hold(caller_of(callers, client_id), key, request, answer)
 
     # The model applied to exactly the successes, in the order their first user entries
     # were written: that is their commit order wherever two share a user (a posting holds
@@ -233,8 +293,9 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
     ).fetchall()
     seen = {(user, asset): [model.balance(user, asset)] for user in users for asset in assets}
     for row in order:
-        caller = next(c for c in callers if c.client_id == row["client_id"])
+        caller = caller_of(callers, row["client_id"])
         request, receipt = posted[(caller.client_id, row["idempotency_key"])]
+        assert isinstance(receipt, Receipt), receipt
         allowed = model.allowed(caller, row["idempotency_key"], request)
         assert allowed == {POSTED}, (request, model.balances)
         move = model.apply(caller, row["idempotency_key"], request, receipt)
@@ -242,17 +303,39 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         for user in (move.debited, move.credited):
             if user is not None:
                 seen[(user, move.asset)].append(model.balance(user, move.asset))
+    for (client_id, key), (request, answer) in posted.items():
+        if request.kind == "hold":
+            assert isinstance(answer, HoldAnswer)
+            model.apply_hold(caller_of(callers, client_id), key, request, answer)
     checks.assert_balances_as_modelled(owner, model)
     checks.assert_wallets_add_up(owner, model)
     checks.assert_verify_passes(owner)
-    # A posting refused for funds met a balance below its amount at some point of the
+    for user in users:
+        lines = setup.balances(user)
+        for asset in assets:
+            expected = (
+                model.balance(user, asset),
+                model.held(user, asset),
+                model.available(user, asset),
+            )
+            assert lines[asset] == expected, (user, asset, lines[asset], expected)
+    # A posting refused for funds met less available than its amount at some point of the
     # history of the user it debits (for a clawback, the user of the starting topup; a
-    # whole clawback's amount is what was left then, which the model does not replay).
+    # whole clawback's amount is what was left then, which the model does not replay): at
+    # most the lowest balance less every hold it could have met.
     for (_, _, request), outcome in zip(sends, outcomes, strict=True):
         refused = isinstance(outcome, Refusal) and outcome.code == "insufficient_funds"
         if refused and request.amount is not None:
             debited = debited_pair(model, request)
-            assert min(seen[debited]) < request.amount, (request, seen[debited])
+            could_hold = sum(
+                h.amount for h in model.holds.values() if (h.user_id, h.asset) == debited
+            )
+            assert min(seen[debited]) - could_hold < request.amount, (request, seen[debited])
+
+
+def caller_of(callers: list[Caller], client_id: UUID | None) -> Caller:
+    """The batch's caller with this client id (None: the direct SQL caller)."""
+    return next(c for c in callers if c.client_id == client_id)
 
 
 def debited_pair(model: Model, request: Request) -> tuple[UUID, str]:
