@@ -67,8 +67,18 @@ export function plainWords(error, context = {}) {
     case "network":
       return "The server could not be reached. Try again: the same request will not post twice.";
     case "insufficient_funds":
-      return `Not enough ${asset} for this ${context.action || "spend"}` +
-        (context.balance === undefined ? "." : `: the balance is ${context.balance}.`);
+      if (context.balance === undefined) return `Not enough ${asset} for this ${context.action || "spend"}.`;
+      if (context.available === undefined || context.available === context.balance) {
+        return `Not enough ${asset} for this ${context.action || "spend"}: the balance is ${context.balance}.`;
+      }
+      return `Not enough ${asset} for this ${context.action || "spend"}: ${context.available} ` +
+        `available (the balance is ${context.balance}, the rest is held).`;
+    case "hold_not_active":
+      return "This hold is already captured, released or expired.";
+    case "hold_not_found":
+      return "There is no such hold.";
+    case "capture_exceeds_hold":
+      return "A capture may take at most the held amount.";
     case "invalid_request":
       return context.invalid || error.message;
     case "asset_frozen":

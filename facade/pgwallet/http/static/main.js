@@ -5,6 +5,7 @@
 
 import { call } from "./api.js";
 import { SIGNED_OUT, adoptTokenFromAddress, forgetToken, signIn, token } from "./auth.js";
+import { Holds } from "./holds.js";
 import { PostingForms } from "./postings.js";
 import { Reversals } from "./reversals.js";
 import { Transfers } from "./transfers.js";
@@ -15,6 +16,7 @@ const POLL_MS = 3000;
 
 const wallet = new Wallet();
 const forms = new PostingForms(wallet, () => wallet.refresh());
+const holds = new Holds(wallet, () => wallet.refresh());
 const picker = new UserPicker((id) => show(id, { push: true }));
 const reversals = new Reversals(wallet, () => wallet.refresh());
 const transfers = new Transfers(wallet, (id) => show(id, { push: true }), () => wallet.refresh());
@@ -27,6 +29,7 @@ function show(userId, { push }) {
   forms.reset();
   reversals.reset();
   transfers.reset();
+  holds.reset();
   return wallet.show(userId);
 }
 

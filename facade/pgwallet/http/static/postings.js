@@ -75,6 +75,7 @@ export class PostingForms {
       const context = {
         asset: this.wallet.assetName(asset),
         balance: this.wallet.balanceOf(asset),
+        available: this.wallet.availableOf(asset),
         invalid: AMOUNT_RULE,
       };
       this.say(form, plainWords(error, context), "");

@@ -43,7 +43,7 @@ export class Wallet {
     this.userId = null;
     this.user = null;
     this.assets = new Map(); // code -> asset, for names and statuses
-    this.balances = []; // [{asset, balance}] as the API returns them
+    this.balances = []; // [{asset, balance, held, available}] as the API returns them
     this.entries = []; // history items, newest first
     this.nextCursor = null;
     this.generation = 0; // answers for a user no longer shown are dropped
@@ -68,6 +68,10 @@ export class Wallet {
 
   balanceOf(code) {
     return this.balances.find((b) => b.asset === code)?.balance;
+  }
+
+  availableOf(code) {
+    return this.balances.find((b) => b.asset === code)?.available;
   }
 
   /** Show another user: forget the one shown, load everything of the new one. */
@@ -168,12 +172,17 @@ export class Wallet {
   renderBalances() {
     const list = $("balances");
     list.replaceChildren(
-      ...this.balances.map(({ asset, balance }) => {
+      ...this.balances.map(({ asset, balance, held: heldAmount, available }) => {
         const item = element("li", "balance");
         item.dataset.asset = asset;
         const name = element("span", "name", this.assetName(asset));
         if (this.assets.get(asset)?.status === "frozen") name.append(element("span", "badge", "frozen"));
         item.append(name, element("strong", "amount", balance), element("code", "code", asset));
+        // What holds reserve of it, and what is left to spend or hold.
+        const held = element("span", "held");
+        held.append("held ", element("span", "held-amount", heldAmount), " · available ",
+          element("span", "available", available));
+        item.append(held);
         // The chart: the balance after each loaded entry of this asset, oldest first,
         // from 0 when the whole history is loaded (a wallet starts empty).
         const after = this.entries.filter((e) => e.asset === asset).map((e) => BigInt(e.balance_after));
