@@ -4,8 +4,11 @@ Bench users are numbered; user n has the id `00000000-0000-4000-8000-<n, 12
 digits>`, so a pgbench script turns `random(1, users)` into an id without a
 lookup. Every user is funded once with a topup whose key is `fund-<n>` (the
 replay workload sends exactly that request again). User 0 is the deep user
-whose long history the read benchmarks page through.
+whose long history the read benchmarks page through; user 1 also has holds
+(`add_holds`), for the cost of reading balances beside many holds.
 """
+
+import time
 
 import psycopg
 
@@ -14,6 +17,7 @@ from pgwallet.db.migrate import migrate
 ASSET = "bench_coins"
 FUNDING = 10**14  # no spend of the benchmarks is ever refused; 10 000 of them fit a bigint
 DEEP_USER = 0
+HOLDS_USER = 1
 
 
 def user_id_sql(number: str) -> str:
@@ -70,3 +74,23 @@ def extend_history(conninfo: str, entries: int, batch: int = 10) -> None:
             )
             have += n
         conn.execute("vacuum analyze")
+
+
+def add_holds(conninfo: str, expired: int, active: int) -> None:
+    """Give HOLDS_USER `expired` holds that have expired (1-second holds, waited out) and
+    `active` holds of an hour, all through wallet.hold."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for first in range(0, expired, 100):
+            conn.execute(
+                f"select count(wallet.hold({user_id_sql(str(HOLDS_USER))}, %s, 1, "
+                "'expired-hold-' || g, interval '1 second')) "
+                "from generate_series(%s::int, %s::int) as g",
+                [ASSET, first, min(first + 99, expired - 1)],
+            )
+        time.sleep(1.1)
+        conn.execute(
+            f"select count(wallet.hold({user_id_sql(str(HOLDS_USER))}, %s, 1, "
+            "'active-hold-' || g, interval '1 hour')) from generate_series(1, %s) as g",
+            [ASSET, active],
+        )
+        conn.execute("vacuum analyze ledger.holds")

@@ -1,4 +1,5 @@
-"""The read benchmarks: history pages at depth, balances, and verify() against ledger size."""
+"""The read benchmarks: history pages at depth, balances (beside holds too), and verify()
+against ledger size."""
 
 import time
 from dataclasses import dataclass
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 import psycopg
 
 from bench import pgbench
-from bench.dataset import ASSET, DEEP_USER, user_id, user_id_sql
+from bench.dataset import ASSET, DEEP_USER, HOLDS_USER, user_id, user_id_sql
 from bench.workloads import Workload
 
 
@@ -48,6 +49,13 @@ def balances(users: int) -> Workload:
     )
 
 
+def balances_beside_holds(function: str) -> Workload:
+    """`function` (wallet.balances, or before_holds.balances: the same read before holds
+    existed) of the user with 1 000 expired and 10 active holds."""
+    name = "balances_before_holds" if function.startswith("before_holds") else "balances_holds"
+    return Workload(name, f"select count(*) from {function}({user_id_sql(str(HOLDS_USER))});\n")
+
+
 def balance(users: int) -> Workload:
     """wallet.balance of a random user in the bench asset."""
     return Workload(
@@ -70,8 +78,13 @@ def time_verify(conninfo: str) -> VerifyTiming:
 def run_reads(
     conninfo: str, users: int, depths: tuple[int, ...], seconds: float
 ) -> list[pgbench.Point]:
-    """History pages at each depth and balances, one client each, then at 16 for balances."""
+    """History pages at each depth, balances and balance, then balances beside holds
+    before and with holds, twice in turn (their ratio is a target), one client each."""
     points = [pgbench.run(conninfo, history_page(conninfo, d), 1, seconds, "r") for d in depths]
     points.append(pgbench.run(conninfo, balances(users), 1, seconds, "r"))
     points.append(pgbench.run(conninfo, balance(users), 1, seconds, "r"))
+    for _ in range(2):
+        for function in ("before_holds.balances", "wallet.balances"):
+            point = pgbench.run(conninfo, balances_beside_holds(function), 1, seconds, "r")
+            points.append(point)
     return points

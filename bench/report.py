@@ -100,6 +100,22 @@ def targets(results: dict[str, Any]) -> list[Target]:
                 "<= 1.5",
             )
         )
+    beside = {
+        name: [p["latency_ms"] for p in results["reads"] if p["workload"] == name]
+        for name in ("balances_before_holds", "balances_holds")
+    }
+    if all(beside.values()):
+        found.append(
+            _at_most(
+                "balances beside 1000 expired + 10 active holds / before holds (#15)",
+                _ratio(
+                    sum(beside["balances_holds"]) / len(beside["balances_holds"]),
+                    sum(beside["balances_before_holds"]) / len(beside["balances_before_holds"]),
+                ),
+                1.5,
+                "<= 1.5",
+            )
+        )
     naive = next((p for p in results["points"] if p["workload"] == "naive"), None)
     topup = next(
         (p for p in results["points"] if p["workload"] == "topup" and p["clients"] == c), None

@@ -115,6 +115,8 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
         for depth in profile.history_depths[1:]:
             dataset.extend_history(main, depth + 50)
             verify.append(reads.time_verify(main))
+        dataset.add_holds(main, expired=1000, active=10)
+        _install(main, "balances_before_holds.sql")
         read_points = reads.run_reads(main, users, profile.history_depths, profile.read_seconds)
         for point in read_points:
             log(f"  {point.workload:<14} {point.latency_ms:7.3f} ms")

@@ -35,3 +35,4 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
     assert "| target |" in table
     assert "mix / limit" in table
     assert "post_batch of 100" in table
+    assert "before holds (#15)" in table
