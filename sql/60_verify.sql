@@ -319,47 +319,8 @@ begin
     return next ('user_balances_not_negative'::text, v_bad = 0,
         format('%s negative user wallets', v_bad));
 
-    -- Invariant 7a: no user's active holds (held, not expired) reserve more
-    -- than their balance, in any asset.
-    select count(*), string_agg(format('user %s in %s: held %s, balance %s', r.user_id, r.asset, r.held, r.balance), '; ')
-        filter (where r.n <= 5)
-    into v_bad, v_sample
-    from (
-        select h.user_id, h.asset, sum(h.amount) as held, coalesce(w.balance, 0) as balance,
-            row_number() over (order by h.user_id, h.asset) as n
-        from ledger.holds as h
-        left join ledger.wallets as w on w.user_id = h.user_id and w.asset = h.asset and w.holder = 'user'
-        where h.status = 'held' and h.expires_at > now()
-        group by h.user_id, h.asset, w.balance
-        having sum(h.amount) > coalesce(w.balance, 0)
-    ) as r;
-    return next ('holds_within_balances'::text, v_bad = 0,
-        case when v_bad = 0 then 'no user''s active holds exceed their balance'
-        else format('%s wallets hold more than their balance: %s', v_bad, v_sample) end);
-
-    -- Invariant 7b: every captured hold has its spend, of its user and asset,
-    -- of what it captured, at most what it held; and a transaction that names
-    -- a hold is that hold's capture.
-    select count(*), string_agg(r.hold_id::text, ', ') filter (where r.n <= 5)
-    into v_bad, v_sample
-    from (
-        select h.id as hold_id, row_number() over (order by h.id) as n
-        from ledger.holds as h
-        left join ledger.transactions as t on t.hold_id = h.id
-        where (h.status = 'captured' or t.id is not null)
-            and not coalesce(
-                h.status = 'captured'
-                and h.captured_amount <= h.amount
-                and t.kind = 'spend'
-                and t.user_id = h.user_id
-                and t.asset = h.asset
-                and t.amount = h.captured_amount,
-                false
-            )
-    ) as r;
-    return next ('captures_match_holds'::text, v_bad = 0,
-        case when v_bad = 0 then 'every captured hold has its spend, of at most what it held'
-        else format('%s holds differ from their captures, e.g. %s', v_bad, v_sample) end);
+    -- Invariant 7: holds (37_holds.sql).
+    return query select * from wallet_internal.check_holds();
 
     -- Invariant 4: the guard triggers stand as sql/ made them: present,
     -- enabled in origin mode (not only for replicas, nor always, nor off),
