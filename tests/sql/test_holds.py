@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from tests.support import (
@@ -12,7 +13,9 @@ from tests.support import (
     one,
     post,
     raises_sqlstate,
+    reverse,
     transactions_with_key,
+    transfer,
     verify,
 )
 
@@ -94,6 +97,44 @@ def test_spends_and_holds_need_what_is_available(conn: Conn, user: uuid.UUID, as
         hold(conn, user, asset, 41)
     post(conn, "spend", user, asset, 40)
     assert line(conn, user, asset) == (60, 60, 0)
+
+
+def test_transfers_and_clawbacks_need_what_is_available(
+    conn: Conn, new_user: Callable[[], uuid.UUID], asset: str
+) -> None:
+    sender, receiver = new_user(), new_user()
+    topup = post(conn, "topup", sender, asset, 100)
+    hold(conn, sender, asset, 70)
+
+    with raises_sqlstate("PW020") as error:
+        transfer(conn, sender, receiver, asset, 31)
+    assert "held 70" in str(error.value)
+    with raises_sqlstate("PW020"):
+        reverse(conn, topup["transaction_id"], 31)  # a clawback
+    sent = transfer(conn, sender, receiver, asset, 30)
+    assert (sent["from_balance"], sent["to_balance"]) == (70, 30)
+    hold(conn, receiver, asset, 25)
+    with raises_sqlstate("PW020"):
+        reverse(conn, sent["transaction_id"], 6)  # a transfer sent back debits the receiver
+    assert reverse(conn, sent["transaction_id"], 5)["balance"] == 25
+    assert line(conn, sender, asset) == (75, 70, 5)
+    assert line(conn, receiver, asset) == (25, 25, 0)
+    assert all(verify(conn).values())
+
+
+def test_a_refund_of_a_capture_credits_the_user_and_keeps_the_hold_captured(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
+    post(conn, "topup", user, asset, 100)
+    held = hold(conn, user, asset, 40)
+    spent = capture(conn, held["hold_id"])
+
+    refund = reverse(conn, spent["transaction_id"])
+
+    assert refund["balance"] == 100
+    after = one(conn, "select * from wallet.get_hold(%s)", [held["hold_id"]])
+    assert (after["status"], after["captured_amount"]) == ("captured", 40)
+    assert all(verify(conn).values())
 
 
 def test_capture_spends_at_most_the_hold_and_releases_the_rest(
