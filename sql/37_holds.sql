@@ -18,19 +18,16 @@
 -- available (check_available) against every hold that counts, and no two of
 -- them can both take the same credits.
 
--- A user's holds that reserve credits now: held and not yet expired. One range
--- scan of holds_active_idx (migration 0008), whatever the user's finished or
--- expired holds.
-create function wallet_internal.active_holds(user_id uuid)
-returns setof ledger.holds
-language sql
-stable
-set search_path = ''
-as $$
-    select *
-    from ledger.holds as h
-    where h.user_id = active_holds.user_id and h.status = 'held' and h.expires_at > now();
-$$;
+-- A user's active holds are those that reserve credits now: status 'held'
+-- and expires_at still ahead,
+--
+--     h.user_id = <user> and h.status = 'held' and h.expires_at > now()
+--
+-- which is exactly a range of holds_active_idx (migration 0008): one index
+-- range scan, whatever the user's finished or expired holds. The reads below
+-- (and wallet.balances) write this condition in their own query rather than
+-- call a function that returns the holds: such a call costs more than the
+-- scan (it doubled the cost of wallet.balances, bench/README.md).
 
 -- What a user's active holds reserve in one asset. (Their sum never exceeds
 -- the balance, invariant 7, so it is a bigint.)
@@ -41,8 +38,9 @@ stable
 set search_path = ''
 as $$
     select coalesce(sum(h.amount), 0)::bigint
-    from wallet_internal.active_holds(held.user_id) as h
-    where h.asset = held.asset;
+    from ledger.holds as h
+    where h.user_id = held.user_id and h.status = 'held' and h.expires_at > now()
+        and h.asset = held.asset;
 $$;
 
 -- Refuse (PW020) to take `amount` from a user's wallet beyond what is
@@ -412,9 +410,10 @@ begin
     end if;
     return query
         select s.*
-        from wallet_internal.active_holds(active_holds.user_id) as h
+        from ledger.holds as h
         cross join lateral wallet_internal.shown_hold(h) as s
-        where active_holds.asset is null or h.asset = active_holds.asset
+        where h.user_id = active_holds.user_id and h.status = 'held' and h.expires_at > now()
+            and (active_holds.asset is null or h.asset = active_holds.asset)
         order by h.expires_at, h.id;
 end;
 $$;

@@ -37,8 +37,8 @@ begin
         perform wallet_internal.get_asset(asset);
     end if;
     -- What the user's active holds reserve, per asset: one range scan of
-    -- holds_active_idx (migration 0008), however many finished or expired holds
-    -- the user has.
+    -- holds_active_idx (see 37_holds.sql), however many finished or expired
+    -- holds the user has.
     return query
         select a.code, coalesce(w.balance, 0), a.status, coalesce(h.held, 0)::bigint,
             coalesce(w.balance, 0) - coalesce(h.held, 0)::bigint
@@ -47,7 +47,8 @@ begin
             on w.asset = a.code and w.user_id = balances.user_id and w.holder = 'user'
         left join (
             select x.asset, sum(x.amount) as held
-            from wallet_internal.active_holds(balances.user_id) as x
+            from ledger.holds as x
+            where x.user_id = balances.user_id and x.status = 'held' and x.expires_at > now()
             group by x.asset
         ) as h on h.asset = a.code
         where case when balances.asset is null then a.status = 'active' or w.id is not null
