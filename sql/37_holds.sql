@@ -43,33 +43,44 @@ as $$
         and h.asset = held.asset;
 $$;
 
--- Refuse (PW020) to take `amount` from a user's wallet beyond what is
--- available there: its balance less what the user's active holds reserve.
--- For every way credits leave a user (a spend, a transfer, a clawback) and
--- for a new hold; call it with the user locked (step 3 of the lock order).
-create function wallet_internal.check_available(wallet ledger.wallets, amount bigint, kind text)
-returns void
+-- Whether `amount` may leave a user's wallet: not beyond what is available
+-- there, its balance less what the user's active holds reserve (PW020). For
+-- every way credits leave a user (a spend, a transfer, a clawback) and for a
+-- new hold; read with the user locked (step 3 of the lock order). A batch
+-- records the refusal; a single posting raises it (check_available).
+create function wallet_internal.available_refusal(wallet ledger.wallets, amount bigint, kind text)
+returns wallet_internal.refusal
 language plpgsql
+stable
 set search_path = ''
 as $$
 declare
     v_held constant bigint := wallet_internal.held(wallet.user_id, wallet.asset);
 begin
     if wallet.balance - v_held >= amount then
-        return;
+        return null;
     end if;
     if v_held = 0 then
-        raise exception using
-            errcode = 'PW020',
-            message = format('insufficient funds: user %s has %s %s, the %s needs %s',
-                wallet.user_id, wallet.balance, wallet.asset, kind, amount);
+        return row('PW020', format('insufficient funds: user %s has %s %s, the %s needs %s',
+            wallet.user_id, wallet.balance, wallet.asset, kind, amount), null, null)::wallet_internal.refusal;
     end if;
-    raise exception using
-        errcode = 'PW020',
-        message = format('insufficient funds: user %s has %s %s available (balance %s, held %s), the %s needs %s',
+    return row(
+        'PW020',
+        format('insufficient funds: user %s has %s %s available (balance %s, held %s), the %s needs %s',
             wallet.user_id, wallet.balance - v_held, wallet.asset, wallet.balance, v_held, kind, amount),
-        hint = 'Holds reserve credits until captured, released or expired (wallet.balances shows them).';
+        null,
+        'Holds reserve credits until captured, released or expired (wallet.balances shows them).'
+    )::wallet_internal.refusal;
 end;
+$$;
+
+create function wallet_internal.check_available(wallet ledger.wallets, amount bigint, kind text)
+returns void
+language sql
+stable
+set search_path = ''
+as $$
+    select wallet_internal.refuse(wallet_internal.available_refusal(wallet, amount, kind));
 $$;
 
 -- A hold as the API shows it: 'expired' once past expires_at while held.
@@ -102,18 +113,43 @@ declare
 begin
     select * into v_hold from ledger.holds as h where h.id = get_hold.hold_id;
     if not found then
-        raise exception using
-            errcode = 'PW013',
-            message = format('hold %s not found', coalesce(hold_id::text, 'null'));
+        perform wallet_internal.refuse(row(
+            'PW013', format('hold %s not found', coalesce(hold_id::text, 'null')), null, null
+        )::wallet_internal.refusal);
     end if;
     return v_hold;
 end;
 $$;
 
--- A hold that may still be captured or released, read under its user's lock
--- (so it cannot change until the caller commits), or the refusal: PW025 when
--- it is captured, released or expired, PW024 when `amount` (a capture's)
--- exceeds it.
+-- Whether a hold may still be captured (of `amount`) or released (amount
+-- null): PW025 when it is captured, released or expired, PW024 when a
+-- capture exceeds it. Read the hold under its user's lock, so that it cannot
+-- change until the caller commits.
+create function wallet_internal.hold_refusal(hold ledger.holds, amount bigint)
+returns wallet_internal.refusal
+language sql
+stable
+set search_path = ''
+as $$
+    select case
+        when s.status <> 'held' then row(
+            'PW025',
+            format('hold %s is %s', hold.id, s.status),
+            case when s.status = 'expired' then format('It expired at %s.', hold.expires_at)
+                else format('It was %s at %s.', s.status, hold.finished_at) end,
+            'A hold is final once captured, released or expired; place a new hold.'
+        )::wallet_internal.refusal
+        when hold_refusal.amount > hold.amount then row(
+            'PW024',
+            format('capture of %s exceeds hold %s of %s', hold_refusal.amount, hold.id, hold.amount),
+            null,
+            'Capture at most the held amount; what is not captured is released.'
+        )::wallet_internal.refusal
+    end
+    from wallet_internal.shown_hold(hold) as s;
+$$;
+
+-- The hold, read again under its user's lock, or its refusal raised.
 create function wallet_internal.capturable_hold(hold_id uuid, amount bigint default null)
 returns ledger.holds
 language plpgsql
@@ -121,22 +157,8 @@ set search_path = ''
 as $$
 declare
     v_hold constant ledger.holds := wallet_internal.get_hold(hold_id);
-    v_status constant text := (wallet_internal.shown_hold(v_hold)).status;
 begin
-    if v_status <> 'held' then
-        raise exception using
-            errcode = 'PW025',
-            message = format('hold %s is %s', hold_id, v_status),
-            detail = case when v_status = 'expired' then format('It expired at %s.', v_hold.expires_at)
-                else format('It was %s at %s.', v_status, v_hold.finished_at) end,
-            hint = 'A hold is final once captured, released or expired; place a new hold.';
-    end if;
-    if amount > v_hold.amount then
-        raise exception using
-            errcode = 'PW024',
-            message = format('capture of %s exceeds hold %s of %s', amount, hold_id, v_hold.amount),
-            hint = 'Capture at most the held amount; what is not captured is released.';
-    end if;
+    perform wallet_internal.refuse(wallet_internal.hold_refusal(v_hold, amount));
     return v_hold;
 end;
 $$;
