@@ -83,8 +83,14 @@ def run_reads(
     points = [pgbench.run(conninfo, history_page(conninfo, d), 1, seconds, "r") for d in depths]
     points.append(pgbench.run(conninfo, balances(users), 1, seconds, "r"))
     points.append(pgbench.run(conninfo, balance(users), 1, seconds, "r"))
-    for _ in range(2):
-        for function in ("before_holds.balances", "wallet.balances"):
-            point = pgbench.run(conninfo, balances_beside_holds(function), 1, seconds, "r")
-            points.append(point)
-    return points
+    return points + run_beside_holds(conninfo, seconds, rounds=2)
+
+
+def run_beside_holds(conninfo: str, seconds: float, rounds: int) -> list[pgbench.Point]:
+    """wallet.balances of the holds user, before holds and now, in turn `rounds` times (one
+    client), so that the machine's drift falls on both."""
+    return [
+        pgbench.run(conninfo, balances_beside_holds(function), 1, seconds, "r")
+        for _ in range(rounds)
+        for function in ("before_holds.balances", "wallet.balances")
+    ]

@@ -132,6 +132,16 @@ def targets(results: dict[str, Any]) -> list[Target]:
     return found
 
 
+def holds_table(results: dict[str, Any]) -> str:
+    """The figures of `python -m bench --holds`: each read, then the target of issue #15."""
+    lines = ["| read (1 client) | latency ms |", "|---|---|"]
+    lines += [f"| {p['workload']} | {p['latency_ms']:.3f} |" for p in results["reads"]]
+    lines += ["", "| target | figure | goal | verdict |", "|---|---|---|---|"]
+    measured = targets({"points": [], "http": [], **results})
+    lines += [t.row() for t in measured if t.met is not None]
+    return "\n".join(lines)
+
+
 def table(results: dict[str, Any]) -> str:
     """The figures as Markdown: throughput with ratios to the limit, reads, verify, targets."""
     lines = [

@@ -135,6 +135,21 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
     }
 
 
+def run_holds(server: str, seconds: float, rounds: int) -> dict[str, Any]:
+    """Only the read of issue #15's target: wallet.balances beside 1 000 expired and 10
+    active holds against the same read before holds, on a small database of its own."""
+    with bench_database(server, "holds") as db:
+        dataset.create(db, 10)
+        dataset.add_holds(db, expired=1000, active=10)
+        _install(db, "balances_before_holds.sql")
+        points = reads.run_beside_holds(db, seconds, rounds)
+    return {
+        "started": datetime.datetime.now(datetime.UTC).isoformat(),
+        "commit": _git_commit(),
+        "reads": [asdict(p) for p in points],
+    }
+
+
 def _run_http(profile: Profile, conninfo: str, tag: str, log: Any) -> list[http.HttpPoint]:
     """Spend and the mix through the facade at 1 and 2 workers, then the mix paced
     at half its peak rate (wrk waits after each response) for a fair p99."""

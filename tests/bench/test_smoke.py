@@ -36,3 +36,12 @@ def test_every_workload_runs_and_the_report_adds_up(server_url: str) -> None:
     assert "mix / limit" in table
     assert "post_batch of 100" in table
     assert "before holds (#15)" in table
+
+
+@pytest.mark.slow
+def test_the_holds_read_runs_alone(server_url: str) -> None:
+    """`python -m bench --holds`: both reads, in turn, and the target of issue #15."""
+    results = run.run_holds(server_url, seconds=1, rounds=1)
+
+    assert [p["workload"] for p in results["reads"]] == ["balances_before_holds", "balances_holds"]
+    assert "before holds (#15)" in report.holds_table(results)
