@@ -44,34 +44,35 @@ as $$
 $$;
 
 -- Whether `amount` may leave a user's wallet: not beyond what is available
--- there, its balance less what the user's active holds reserve (PW020). For
--- every way credits leave a user (a spend, a transfer, a clawback) and for a
--- new hold; read with the user locked (step 3 of the lock order). A batch
--- records the refusal; a single posting raises it (check_available).
-create function wallet_internal.available_refusal(wallet ledger.wallets, amount bigint, kind text)
+-- there, its balance less what the user's active holds reserve, `held`
+-- (PW020). For every way credits leave a user (a spend, a transfer, a
+-- clawback) and for a new hold; read with the user locked (step 3 of the
+-- lock order). On plain values, as funds_refusal (30_postings.sql): a batch
+-- judges its spends on balances it keeps itself (38_batches.sql), a single
+-- posting raises the refusal (check_available).
+create function wallet_internal.available_refusal(
+    kind text, asset text, amount bigint, user_id uuid, balance bigint, held bigint
+)
 returns wallet_internal.refusal
-language plpgsql
-stable
+language sql
+immutable
 set search_path = ''
 as $$
-declare
-    v_held constant bigint := wallet_internal.held(wallet.user_id, wallet.asset);
-begin
-    if wallet.balance - v_held >= amount then
-        return null;
-    end if;
-    if v_held = 0 then
-        return row('PW020', format('insufficient funds: user %s has %s %s, the %s needs %s',
-            wallet.user_id, wallet.balance, wallet.asset, kind, amount), null, null)::wallet_internal.refusal;
-    end if;
-    return row(
-        'PW020',
-        format('insufficient funds: user %s has %s %s available (balance %s, held %s), the %s needs %s',
-            wallet.user_id, wallet.balance - v_held, wallet.asset, wallet.balance, v_held, kind, amount),
-        null,
-        'Holds reserve credits until captured, released or expired (wallet.balances shows them).'
-    )::wallet_internal.refusal;
-end;
+    select case
+        when balance - held >= amount then null
+        when held = 0 then row(
+            'PW020',
+            format('insufficient funds: user %s has %s %s, the %s needs %s', user_id, balance, asset, kind, amount),
+            null, null
+        )::wallet_internal.refusal
+        else row(
+            'PW020',
+            format('insufficient funds: user %s has %s %s available (balance %s, held %s), the %s needs %s',
+                user_id, balance - held, asset, balance, held, kind, amount),
+            null,
+            'Holds reserve credits until captured, released or expired (wallet.balances shows them).'
+        )::wallet_internal.refusal
+    end;
 $$;
 
 create function wallet_internal.check_available(wallet ledger.wallets, amount bigint, kind text)
@@ -80,7 +81,10 @@ language sql
 stable
 set search_path = ''
 as $$
-    select wallet_internal.refuse(wallet_internal.available_refusal(wallet, amount, kind));
+    select wallet_internal.refuse(wallet_internal.available_refusal(
+        kind, wallet.asset, amount, wallet.user_id, wallet.balance,
+        wallet_internal.held(wallet.user_id, wallet.asset)
+    ));
 $$;
 
 -- A hold as the API shows it: 'expired' once past expires_at while held.

@@ -66,6 +66,7 @@ declare
     w_asset text[];
     w_id bigint[];
     w_balance bigint[];
+    w_held bigint[];  -- what the user's active holds reserve there (37_holds.sql)
     w_head bytea[];
     w_refusal wallet_internal.refusal[];  -- the asset's or the user's
     -- The system slots of the batch (asset, holder), as they stand.
@@ -188,11 +189,12 @@ begin
             array_agg(p.asset order by p.user_id, p.asset),
             array_agg(w.id order by p.user_id, p.asset),
             array_agg(coalesce(w.balance, 0) order by p.user_id, p.asset),
+            array_agg(wallet_internal.held(p.user_id, p.asset) order by p.user_id, p.asset),
             array_agg(w.head order by p.user_id, p.asset),
             array_agg(coalesce(
                 a_refusal[array_position(a_code, p.asset)], wallet_internal.user_refusal(u, p.user_id)
             ) order by p.user_id, p.asset)
-        into w_user, w_asset, w_id, w_balance, w_head, w_refusal
+        into w_user, w_asset, w_id, w_balance, w_held, w_head, w_refusal
         from (
             select distinct b.user_id, b.asset from unnest(v_items) as b where (b.refusal).sqlstate is null
         ) as p
@@ -278,10 +280,18 @@ begin
             if v_item.kind = 'spend' then
                 v_debit_holder := 'user';
                 v_credit_holder := 'revenue';
-                v_refusal := wallet_internal.funds_refusal(
-                    v_item.kind, v_item.asset, v_item.amount,
-                    'user', v_item.user_id, w_balance[v_wallet],
-                    'revenue', null, s_balance[r_slot[i]]
+                -- A spend takes only what is available beside the user's holds
+                -- (a batch places, captures and releases none: held stays).
+                v_refusal := coalesce(
+                    wallet_internal.available_refusal(
+                        v_item.kind, v_item.asset, v_item.amount, v_item.user_id, w_balance[v_wallet],
+                        w_held[v_wallet]
+                    ),
+                    wallet_internal.funds_refusal(
+                        v_item.kind, v_item.asset, v_item.amount,
+                        'user', v_item.user_id, w_balance[v_wallet],
+                        'revenue', null, s_balance[r_slot[i]]
+                    )
                 );
             else
                 v_debit_holder := 'treasury';

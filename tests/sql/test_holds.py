@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from tests.sql.test_batches import batch, item, outcomes
 from tests.support import (
     Conn,
     balance,
@@ -119,6 +120,18 @@ def test_transfers_and_clawbacks_need_what_is_available(
     assert reverse(conn, sent["transaction_id"], 5)["balance"] == 25
     assert line(conn, sender, asset) == (75, 70, 5)
     assert line(conn, receiver, asset) == (25, 25, 0)
+    assert all(verify(conn).values())
+
+
+def test_batched_spends_need_what_is_available(conn: Conn, user: uuid.UUID, asset: str) -> None:
+    post(conn, "topup", user, asset, 100)
+    hold(conn, user, asset, 60)
+
+    rows = batch(conn, [item("spend", user, asset, 41), item("spend", user, asset, 40)])
+
+    assert outcomes(rows) == ["PW020", "posted"]
+    assert "held 60" in rows[0]["error_message"]
+    assert line(conn, user, asset) == (60, 60, 0)
     assert all(verify(conn).values())
 
 
