@@ -54,6 +54,7 @@ begin
             wallet.list_assets(),
             wallet.get_asset(text),
             wallet.purge_idempotency_keys(),
+            wallet.events(bigint, integer),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_api;
@@ -79,6 +80,7 @@ begin
             wallet.verify(),
             wallet.chain_head(),
             wallet.verify_against(wallet.chain_head),
+            wallet.events(bigint, integer),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_reader;

@@ -8,7 +8,7 @@ served facade and is left to `make bench`.
 
 import pytest
 
-from bench import report, run
+from bench import feed, report, run
 
 
 @pytest.mark.slow
@@ -45,3 +45,12 @@ def test_the_holds_read_runs_alone(server_url: str) -> None:
 
     assert [p["workload"] for p in results["reads"]] == ["balances_before_holds", "balances_holds"]
     assert "before holds (#15)" in report.holds_table(results)
+
+
+@pytest.mark.slow
+def test_the_feed_benchmark_runs(server_url: str) -> None:
+    tps = feed.run(server_url, seconds=1, rounds=1, clients=2, users=50)
+
+    assert set(tps) == set(feed.VARIANTS)
+    assert all(len(figures) == 1 and figures[0] > 0 for figures in tps.values())
+    assert "| feed+reader |" in feed.table(tps)
