@@ -20,6 +20,7 @@ from tests.properties.model import Receipt
 
 from pgwallet.http import shapes
 from pgwallet.http.openapi import FieldSchemas
+from pgwallet.http.routes import events
 
 # msgspec structs: Litestar encodes every field into the JSON answers; no Python
 # code of ours reads these ones back.
@@ -42,6 +43,9 @@ shapes.HistoryItem.reversed_amount
 shapes.Transaction.counterparty_user_id
 shapes.Transaction.reverses
 shapes.Transaction.reversed_amount
+events.Event.counterparty_user_id
+events.Event.reverses
+events.EventPage.next_after
 
 # Litestar calls the methods of an OpenAPI schema plugin (OpenAPISchemaPlugin).
 FieldSchemas.is_plugin_supported_type

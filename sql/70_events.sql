@@ -171,3 +171,21 @@ what you have already seen, so a reader paging this way never skips one (sql/70_
 why). In a READ COMMITTED read-write transaction the call first numbers what has committed since
 the last call; elsewhere (a replica, REPEATABLE READ) it returns what is already numbered.
 Errors: PW002 bad "after" or "limit".$$;
+
+create function wallet.last_event_id()
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    perform wallet_internal.number_events();
+    return coalesce((select max(e.event_id) from ledger.events as e), 0);
+end;
+$$;
+
+comment on function wallet.last_event_id() is
+$$The newest event_id (0 when there is none), after numbering what has committed.
+
+A consumer that wants only what happens from now on starts with "after" = this. The facade's
+waker polls it to learn, with one cheap call, that something new has arrived.$$;

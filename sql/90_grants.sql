@@ -55,6 +55,7 @@ begin
             wallet.get_asset(text),
             wallet.purge_idempotency_keys(),
             wallet.events(bigint, integer),
+            wallet.last_event_id(),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_api;
@@ -81,6 +82,7 @@ begin
             wallet.chain_head(),
             wallet.verify_against(wallet.chain_head),
             wallet.events(bigint, integer),
+            wallet.last_event_id(),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_reader;

@@ -25,7 +25,10 @@ from pgwallet.http.settings import Settings
 from tests.http.support import bearer
 
 _app = create_app(Settings(database_url="unused"))
-schema = schemathesis.openapi.from_dict(json.loads(encode_json(_app.openapi_schema.to_schema())))
+# The event stream answers for minutes (tests/http/test_events.py covers it).
+schema = schemathesis.openapi.from_dict(
+    json.loads(encode_json(_app.openapi_schema.to_schema()))
+).exclude(path="/v1/events/stream")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,8 @@ def test_the_api_keeps_to_its_schema(
     # header conformance" on OPTIONS: Litestar 2.25 answers the automatic
     # OPTIONS of /v1/users (GET and POST) with only the first method; the 405
     # answers list both.
+    if case.query and "wait" in case.query:
+        case.query["wait"] = "0"  # a long poll for an event that never comes takes 30 s
     case.call_and_validate(
         base_url=seeded_url,
         headers=bearer(token),

@@ -16,6 +16,7 @@ from pgwallet.http import (
     auth,
     bodies,
     coalescing,
+    feed,
     gate,
     openapi,
     openapi_finish,
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[auth.authorize, bodies.check_json_body, paging.refuse_null, paging.refuse_unknown],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,
-        lifespan=[lifespan, coalescing.lifespan],
+        # After the pools: these use them.
+        lifespan=[lifespan, coalescing.lifespan, feed.lifespan],
         state=State(
             {"settings": settings, "authenticator": auth.Authenticator(settings.auth_cache_seconds)}
         ),

@@ -8,6 +8,7 @@ from pgwallet.http.routes import (
     assets,
     batches,
     dashboard,
+    events,
     health,
     holds,
     postings,
@@ -22,6 +23,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *transactions.routes,
     *postings.routes,
     *batches.routes,
+    *events.routes,
     *holds.routes,
     # The dashboard's list mixes handlers and a router: typed loosely.
     *cast("list[ControllerRouterHandler]", dashboard.routes),
