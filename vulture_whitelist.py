@@ -17,6 +17,7 @@ from tests import conftest
 from tests.commands import test_embedded_server, test_package
 from tests.properties.machine import WalletMachine
 from tests.properties.model import Receipt
+from tests.relay import test_relay
 
 from pgwallet.http import shapes
 from pgwallet.http.openapi import FieldSchemas
@@ -79,6 +80,9 @@ conftest.pytest_configure
 # pytest reads a module's marks from `pytestmark`.
 test_embedded_server.pytestmark
 test_package.pytestmark
+
+# pytest runs an autouse fixture without being asked.
+test_relay.nats_server
 
 # uvicorn's Server polls should_exit; tests/http/conftest.py sets it to stop a server.
 uvicorn.Server.should_exit

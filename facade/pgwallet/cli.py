@@ -1,4 +1,4 @@
-"""The `pgwallet` command: serve, migrate, seed, verify, psql, clients.
+"""The `pgwallet` command: serve, migrate, seed, verify, psql, clients, relay.
 
 Built on click, so every command's `--help` shows each option's default and
 environment variable, a malformed option (`PORT=eighty`) is one line of usage
@@ -29,6 +29,7 @@ import click
 import psycopg
 import uvicorn
 
+from pgwallet import relay
 from pgwallet.db import clients, embedded, schema, target
 from pgwallet.db.migrate import migrate
 from pgwallet.db.seed import seed
@@ -318,6 +319,50 @@ def clients_rotate(conninfo: str, name: str) -> int:
     click.echo(clients.rotate(conninfo, name).token)
     click.echo(f"client {name!r} has a new token; the old one no longer works", err=True)
     return 0
+
+
+_RELAY = relay.RelayConfig()
+
+
+@cli.command("relay")
+@click.option(
+    "--name",
+    envvar="PGWALLET_RELAY_NAME",
+    show_envvar=True,
+    default=_RELAY.name,
+    help="The name its position is kept under in the database: one relay per name.",
+)
+@click.option(
+    "--nats-url",
+    envvar="NATS_URL",
+    show_envvar=True,
+    default=_RELAY.nats_url,
+    help="The NATS server, JetStream enabled.",
+)
+@click.option(
+    "--stream",
+    envvar="PGWALLET_RELAY_STREAM",
+    show_envvar=True,
+    default=_RELAY.stream,
+    help="The JetStream stream, created when missing.",
+)
+@click.option(
+    "--subject-prefix",
+    envvar="PGWALLET_RELAY_SUBJECT_PREFIX",
+    show_envvar=True,
+    default=_RELAY.subject_prefix,
+    help="Events go to <prefix>.<asset>.<kind>.",
+)
+@on_migrated_database
+def relay_command(conninfo: str, name: str, nats_url: str, stream: str, subject_prefix: str) -> int:
+    """Publish every event to NATS JetStream, in order; a restart resumes where it stood.
+
+    Runs until Ctrl-C or SIGTERM.
+    """
+    config = relay.RelayConfig(
+        name=name, nats_url=nats_url, stream=stream, subject_prefix=subject_prefix
+    )
+    return relay.main(conninfo, config)
 
 
 def _first_line(text: str) -> str:

@@ -43,7 +43,7 @@ _STREAM_PAGE = 500
 
 EVENT_ID_PATTERN = "^(0|[1-9][0-9]{0,18})$"
 
-_EVENTS = (
+EVENTS_SQL = (
     "select event_id, transaction_id, kind, user_id, counterparty_user_id, asset,"
     " amount::text as amount, reverses, client_id, created_at, metadata"
     " from wallet.events(%s, %s)"
@@ -113,7 +113,7 @@ def event_id(text: str) -> int:
 
 async def read_events(db: Database, after: int, limit: int) -> list[Event]:
     """The events after `after`, at most `limit`."""
-    return msgspec.convert(await db.rows(_EVENTS, [after, limit]), list[Event])
+    return msgspec.convert(await db.rows(EVENTS_SQL, [after, limit]), list[Event])
 
 
 _FEED = {"feed": Provide(provide_feed, sync_to_thread=False)}
