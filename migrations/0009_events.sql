@@ -7,7 +7,7 @@
 -- (by the column's default: no statement of the posting changes); readers
 -- number what their snapshot shows, one numbering at a time. Why that cannot
 -- skip a transaction is explained in sql/70_events.sql.
--- depends: 0006_system_totals
+-- depends: 0007_reversals_transfers
 
 -- The top-level transaction that wrote the row. Null for rows written before
 -- this migration, all of which it numbers below. Added without a default

@@ -56,10 +56,10 @@ create type wallet.event as (
     transaction_id uuid,
     kind text,
     user_id uuid,
-    counterparty_user_id uuid, -- a transfer's receiver (null until transfers exist)
+    counterparty_user_id uuid, -- a transfer's receiver; for its reversal, the original sender
     asset text,
     amount bigint,
-    reverses uuid,             -- the transaction a reversal undoes (null until reversals exist)
+    reverses uuid,             -- the transaction a reversal undoes
     client_id uuid,            -- the client that posted it; null for a direct SQL call
     created_at timestamptz,
     metadata jsonb
@@ -147,10 +147,10 @@ begin
             t.id,
             t.kind,
             t.user_id,
-            null::uuid,
+            t.counterparty_user_id,
             t.asset,
             t.amount,
-            null::uuid,
+            t.reverses,
             t.client_id,
             t.created_at,
             t.metadata

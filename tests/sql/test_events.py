@@ -182,3 +182,32 @@ def test_a_repeatable_read_reader_gets_what_is_numbered(
         report.execute("set transaction isolation level repeatable read")
         assert report.execute("select * from wallet.events(%s)", [start]).fetchall() == []
     assert [e["transaction_id"] for e in read_all(api, start)] == [receipt["transaction_id"]]
+
+
+def test_a_transfer_and_a_reversal_name_their_counterparty_and_original(
+    api: Conn, conn: Conn, new_user: Callable[[], uuid.UUID], asset: str
+) -> None:
+    sender, receiver = new_user(), new_user()
+    post(conn, "topup", sender, asset, 50)
+    start = last_event_id(api)
+    transfer = one(
+        conn,
+        "select * from wallet.transfer(%s, %s, %s, 20, %s)",
+        [sender, receiver, asset, key()],
+    )
+    reversal = one(
+        conn, "select * from wallet.reverse(%s, %s, 5)", [transfer["transaction_id"], key()]
+    )
+
+    events = read_all(api, start)
+
+    assert [(e["transaction_id"], e["kind"]) for e in events] == [
+        (transfer["transaction_id"], "transfer"),
+        (reversal["transaction_id"], "reversal"),
+    ]
+    assert (events[0]["user_id"], events[0]["counterparty_user_id"]) == (sender, receiver)
+    assert events[0]["reverses"] is None
+    # The reversal debits the receiver and credits the sender back.
+    assert (events[1]["user_id"], events[1]["counterparty_user_id"]) == (receiver, sender)
+    assert events[1]["reverses"] == transfer["transaction_id"]
+    assert events[1]["amount"] == 5

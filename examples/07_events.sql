@@ -1,5 +1,5 @@
 -- wallet.events: the feed of every transaction, for whatever must react to postings.
--- In `make psql`, run it with \i examples/06_events.sql; its output is the .out file beside
+-- In `make psql`, run it with \i examples/08_events.sql; its output is the .out file beside
 -- it. It runs in one transaction and rolls it back, so it leaves nothing behind.
 \set ON_ERROR_STOP 0
 \set ON_ERROR_ROLLBACK on
