@@ -20,8 +20,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import FrameType
 from typing import Concatenate, ParamSpec
 
@@ -29,7 +31,7 @@ import click
 import psycopg
 import uvicorn
 
-from pgwallet import relay
+from pgwallet import logs, relay
 from pgwallet.db import clients, embedded, schema, target
 from pgwallet.db.migrate import migrate
 from pgwallet.db.seed import seed
@@ -43,6 +45,9 @@ _ENVIRONMENT = (
     "The database is DATABASE_URL (a libpq connection string or URL) when set, else an "
     "embedded PostgreSQL whose data directory is PGWALLET_DATA_DIR (default ./.pgdata)."
 )
+
+# A posting takes at most STATEMENT_TIMEOUT_MS (10 s by default) once it has a connection.
+GRACEFUL_SHUTDOWN_SECONDS = 15
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
@@ -156,21 +161,42 @@ def serve(
     # The app (in each worker process) finds its database and log level here.
     os.environ[target.DATABASE_URL_ENV] = conninfo
     os.environ["LOG_LEVEL"] = log_level.upper()
-    uvicorn.run(
-        "pgwallet.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level.lower(),
-        access_log=False,  # the app logs each request itself, with its X-Request-ID
-        # Said rather than inherited: a request's headers are at most 16 KiB, an idle
-        # kept-alive connection closes after 5 s. Neither times out a client that
-        # sends slowly: that is the proxy's job (see the README's front door).
-        h11_max_incomplete_event_size=16 * 1024,
-        timeout_keep_alive=5,
-    )
+    with _metrics_directory(workers):
+        uvicorn.run(
+            "pgwallet.http.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level.lower(),
+            log_config=logs.config(log_level.upper()),
+            access_log=False,  # the app logs each request itself, with its X-Request-ID
+            # Said rather than inherited: a request's headers are at most 16 KiB, an idle
+            # kept-alive connection closes after 5 s. Neither times out a client that
+            # sends slowly: that is the proxy's job (see the README's front door).
+            h11_max_incomplete_event_size=16 * 1024,
+            timeout_keep_alive=5,
+            # At a stop, requests in flight may finish for this long; then what is
+            # left (event streams, which never finish by themselves) is cut: their
+            # clients reconnect and resume.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     return 0
+
+
+@contextmanager
+def _metrics_directory(workers: int) -> Iterator[None]:
+    """Several workers: prometheus-client's multiprocess mode, in a fresh directory
+    (see pgwallet.http.metrics), unless PROMETHEUS_MULTIPROC_DIR names one."""
+    if workers == 1 or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="pgwallet-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 @cli.command("migrate")

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import logging.config
 import signal
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from psycopg.rows import DictRow, dict_row
 
+from pgwallet import logs
 from pgwallet.http.routes.events import EVENTS_SQL, Event
 
 logger = logging.getLogger("pgwallet.relay")
@@ -132,7 +134,7 @@ async def run(conninfo: str, config: RelayConfig, stop: asyncio.Event) -> int:
 
 def main(conninfo: str, config: RelayConfig) -> int:
     """The `pgwallet relay` command: relay until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.config.dictConfig(logs.config("INFO"))
 
     async def relay_until_signalled() -> None:
         stop = asyncio.Event()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pgwallet.db.seed import seed
 from pgwallet.testing import free_port, wait_until_serving
@@ -75,6 +76,13 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
         assert status == 404
         assert headers["content-type"].startswith("application/problem+json")
         assert headers["x-request-id"] == "e2e-1"
+        # Whichever worker answers a scrape, it counts every worker's requests.
+        for _ in range(4):
+            status, _, body = _request(port, "GET", "/metrics")
+            assert status == 200
+            counted = _samples(body.decode())
+            assert counted[_key("pgwallet_postings_total", kind="spend", outcome="posted")] == 1
+            assert counted[_key("pgwallet_postings_total", kind="spend", outcome="replayed")] == 1
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
@@ -87,3 +95,22 @@ def test_serve_answers_over_tcp_and_stops_on_sigterm(db_url: str, workers: int) 
     assert '"request_id": "e2e-1"' in stderr
     assert f'"client": "e2e-{workers}"' in stderr
     assert token not in stderr
+    # Logs for log shippers: every line one JSON object, uvicorn's own included.
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
+    (request,) = [line for line in lines if line.get("request_id") == "e2e-1"]
+    assert (request["route"], request["status"], request["client"]) == (None, 404, None)
+    assert isinstance(request["duration_ms"], float)
+
+
+def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def _key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
+    return name, frozenset(labels.items())

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from pgwallet.http import access_log
 from pgwallet.http.app import create_app
 from pgwallet.http.settings import Settings
 from tests.http.support import Client, assert_problem, bearer, post, posting
@@ -265,5 +266,5 @@ def test_no_token_reaches_a_log_line(
     assert logged
     for secret in [good["token"], revoked["token"], good["token"][4:]]:
         assert secret not in logged
-    access = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    access = [access_log.fields(r) for r in caplog.records if r.name == "pgwallet.access"]
     assert [line["client"] for line in access] == [good["name"], good["name"], None, None, None]

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pgwallet import logs
+from pgwallet.http import access_log
 from tests.http.support import Client, assert_problem, bearer, post, posting
 
 
@@ -129,7 +131,7 @@ def test_a_client_gone_mid_body_is_no_error_of_ours(
 def _access_lines(caplog: pytest.LogCaptureFixture, path: str) -> list[dict[str, Any]]:
     """The access-log lines of requests to `path` (the served app's thread may still be
     logging an earlier test's request)."""
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    lines = [access_log.fields(r) for r in caplog.records if r.name == "pgwallet.access"]
     return [line for line in lines if line["path"] == path]
 
 
@@ -139,6 +141,6 @@ def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(
     with caplog.at_level(logging.INFO):
         client.get("/v1/users/x%0a2026-01-01 INFO forged")
         client.get("/no/route%0d%0aforged")
-    messages = [record.getMessage() for record in caplog.records]
-    assert any("forged" in message for message in messages)
-    assert not [message for message in messages if "\n" in message or "\r" in message]
+    lines = [logs.formatter().format(record) for record in caplog.records]
+    assert any("forged" in line for line in lines)
+    assert not [line for line in lines if "\n" in line or "\r" in line]

@@ -1,10 +1,10 @@
 """The OpenAPI document documents every route with examples; every answer carries X-Request-ID."""
 
-import json
 import logging
 
 import pytest
 
+from pgwallet.http import access_log
 from tests.http.support import Client
 
 # The codes of the contract's error table (section 4).
@@ -54,7 +54,7 @@ def test_request_id_is_echoed_or_made_and_logged(
         made = client.get("/no/such/route", headers={"X-Request-ID": "bad id"})
     assert echoed.headers["x-request-id"] == "req-42"
     assert made.headers["x-request-id"] not in {"", "bad id"}
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pgwallet.access"]
+    lines = [access_log.fields(r) for r in caplog.records if r.name == "pgwallet.access"]
     assert {"method": "GET", "path": "/health", "status": 200, "request_id": "req-42"}.items() <= (
         lines[0].items()
     )

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 
+from pgwallet import logs
 from pgwallet.http import (
     access_log,
     auth,
@@ -18,6 +19,7 @@ from pgwallet.http import (
     coalescing,
     feed,
     gate,
+    metrics,
     openapi,
     openapi_finish,
     paging,
@@ -32,7 +34,8 @@ from pgwallet.http.settings import Settings
 def _logging(settings: Settings) -> LoggingConfig:
     return LoggingConfig(
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
-        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        # One JSON object per line (pgwallet.logs), under Litestar's formatter name.
+        formatters={"standard": logs.FORMATTER},
         # The problem handlers log what deserves it (a 500), once.
         log_exceptions="never",
     )
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; its settings come from the environment unless given."""
     settings = settings or Settings.from_env()
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, metrics.metrics],
         dependencies={
             "db": Provide(provide_database, sync_to_thread=False),
             "read_db": Provide(provide_read_database, sync_to_thread=False),
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[auth.authorize, bodies.check_json_body, paging.refuse_null, paging.refuse_unknown],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,
         # After the pools: these use them.
-        lifespan=[lifespan, coalescing.lifespan, feed.lifespan],
+        lifespan=[lifespan, coalescing.lifespan, feed.lifespan, metrics.lifespan],
         state=State(
             {"settings": settings, "authenticator": auth.Authenticator(settings.auth_cache_seconds)}
         ),
@@ -64,5 +67,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     openapi_finish.finish(app)
     gate.install(app, settings.allowed_hosts)
+    metrics.install(app)
     access_log.install(app)  # outermost: it logs the gate's refusals too
     return app

@@ -21,7 +21,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from pgwallet.http import examples
+from pgwallet.http import examples, metrics
 from pgwallet.http.database import Database, Db
 from pgwallet.http.feed import Feed, FeedDependency, provide_feed
 from pgwallet.http.openapi import guarded
@@ -42,6 +42,7 @@ STREAM_SECONDS = 300.0
 _STREAM_PAGE = 500
 
 EVENT_ID_PATTERN = "^(0|[1-9][0-9]{0,18})$"
+WAIT_PATTERN = "^([0-9]|[12][0-9]|30)$"  # seconds, 0 to 30
 
 EVENTS_SQL = (
     "select event_id, transaction_id, kind, user_id, counterparty_user_id, asset,"
@@ -97,7 +98,7 @@ After = Annotated[
 Wait = Annotated[
     str,
     QueryParameter(
-        pattern="^([0-9]|[12][0-9]|30)$",
+        pattern=WAIT_PATTERN,
         description="Seconds to wait for an event when there is none yet (0 to 30, default 0): "
         "the answer comes as soon as one arrives.",
     ),
@@ -113,7 +114,9 @@ def event_id(text: str) -> int:
 
 async def read_events(db: Database, after: int, limit: int) -> list[Event]:
     """The events after `after`, at most `limit`."""
-    return msgspec.convert(await db.rows(EVENTS_SQL, [after, limit]), list[Event])
+    events = msgspec.convert(await db.rows(EVENTS_SQL, [after, limit]), list[Event])
+    metrics.observe_event_lag(event.created_at.timestamp() for event in events)
+    return events
 
 
 _FEED = {"feed": Provide(provide_feed, sync_to_thread=False)}
