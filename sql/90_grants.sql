@@ -56,6 +56,7 @@ begin
             wallet.purge_idempotency_keys(),
             wallet.events(bigint, integer),
             wallet.last_event_id(),
+            wallet.asset_summary(text),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_api;
@@ -83,6 +84,7 @@ begin
             wallet.verify_against(wallet.chain_head),
             wallet.events(bigint, integer),
             wallet.last_event_id(),
+            wallet.asset_summary(text),
             wallet.error_codes(),
             wallet.schema_version()
         to wallet_reader;

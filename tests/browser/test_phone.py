@@ -37,7 +37,8 @@ def test_history_is_cards_with_amount_and_balance_on_screen(
 
     # Nothing scrolls sideways: not the page, not the history.
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    assert phone.locator("div.scroll").evaluate("e => e.scrollWidth <= e.clientWidth")
+    history = phone.locator("div.scroll:has(#history)")
+    assert history.evaluate("e => e.scrollWidth <= e.clientWidth")
     for field in ["td.amount", "td.balance-after", "td.note"]:
         box = newest.locator(field).bounding_box()
         assert box is not None, field

@@ -229,3 +229,22 @@ def test_the_stream_starts_from_now_and_beats_when_idle(
 def test_a_bad_last_event_id_is_400(client: Client) -> None:
     response = client.get("/v1/events/stream", headers={"Last-Event-ID": "abc"})
     assert_problem(response, 400, "invalid_request")
+
+
+def test_an_asset_summary_over_http(client: Client, user: uuid.UUID, asset: str) -> None:
+    topup(client, user, asset, 40)
+
+    response = client.get(f"/v1/assets/{asset}/summary")
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "asset": asset,
+        "issued": "40",
+        "revenue": "0",
+        "in_circulation": "40",
+        "held": "0",
+        "holders": 1,
+        "verified": True,
+        "verify_detail": "its balances sum to 0, none is below 0, each equals its entries",
+    }
+    assert_problem(client.get("/v1/assets/no_such_asset/summary"), 404, "asset_not_found")

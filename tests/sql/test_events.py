@@ -1,6 +1,7 @@
 """The event feed (wallet.events): every transaction once, in an order no reader can page past."""
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -211,3 +212,54 @@ def test_a_transfer_and_a_reversal_name_their_counterparty_and_original(
     assert (events[1]["user_id"], events[1]["counterparty_user_id"]) == (receiver, sender)
     assert events[1]["reverses"] == transfer["transaction_id"]
     assert events[1]["amount"] == 5
+
+
+def test_an_asset_summary_adds_up_and_verifies(
+    api: Conn, conn: Conn, new_user: Callable[[], uuid.UUID], asset: str
+) -> None:
+    alice, bob, carol = new_user(), new_user(), new_user()
+    post(conn, "topup", alice, asset, 100)
+    post(conn, "bonus", bob, asset, 50)
+    post(conn, "spend", alice, asset, 30)
+    post(conn, "topup", carol, asset, 5)
+    post(conn, "spend", carol, asset, 5)
+    for amount, expires_in in [(20, "15 minutes"), (7, "1 second")]:
+        conn.execute(
+            "select wallet.hold(%s, %s, %s, %s, %s::interval)",
+            [alice, asset, amount, f"summary-hold-{amount}", expires_in],
+        )
+    time.sleep(1.1)  # the second hold expires: it reserves nothing
+
+    summary = one(api, "select * from wallet.asset_summary(%s)", [asset])
+
+    assert summary == {
+        "asset": asset,
+        "issued": 155,
+        "revenue": 35,
+        "in_circulation": 120,
+        "held": 20,
+        "holders": 2,
+        "verified": True,
+        "verify_detail": "its balances sum to 0, none is below 0, each equals its entries",
+    }
+    with raises_sqlstate("PW011"):
+        api.execute("select * from wallet.asset_summary('no_such_asset')")
+
+
+def test_an_asset_summary_shows_a_tampered_balance(
+    conn: Conn, user: uuid.UUID, new_asset: Callable[[], str]
+) -> None:
+    asset = new_asset()
+    post(conn, "topup", user, asset, 10)
+    with conn.transaction(force_rollback=True):
+        # What only an owner who disables the guards can do (contract section 12).
+        conn.execute("alter table ledger.wallets disable trigger user")
+        conn.execute(
+            "update ledger.wallets set balance = 11 where user_id = %s and asset = %s",
+            [user, asset],
+        )
+        summary = one(conn, "select verified, verify_detail from wallet.asset_summary(%s)", [asset])
+    assert summary == {
+        "verified": False,
+        "verify_detail": "its balances sum to 1, not 0; 1 wallets differ from their entries",
+    }

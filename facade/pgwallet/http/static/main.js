@@ -1,18 +1,20 @@
-// The dashboard's wiring: signing in (a client's token, see auth.js), which
+// The dashboard's wiring: signing in (a client's token, see auth.js), the
+// overview of every asset with the latest transactions (overview.js), which
 // user is shown (the `?user=` of the address, else the first user), switching
-// users, and polling so that postings made elsewhere appear within a few
-// seconds.
+// users, and the live feed (events.js): a transaction made elsewhere appears
+// in the overview and, when it is the shown user's, in their wallet, as it
+// happens. Nothing polls.
 
 import { call } from "./api.js";
 import { SIGNED_OUT, adoptTokenFromAddress, forgetToken, signIn, token } from "./auth.js";
+import { LiveFeed } from "./events.js";
 import { Holds } from "./holds.js";
+import { Overview } from "./overview.js";
 import { PostingForms } from "./postings.js";
 import { Reversals } from "./reversals.js";
 import { Transfers } from "./transfers.js";
 import { UserPicker } from "./users.js";
 import { Wallet } from "./wallet.js";
-
-const POLL_MS = 3000;
 
 const wallet = new Wallet();
 const forms = new PostingForms(wallet, () => wallet.refresh());
@@ -20,6 +22,8 @@ const holds = new Holds(wallet, () => wallet.refresh());
 const picker = new UserPicker((id) => show(id, { push: true }));
 const reversals = new Reversals(wallet, () => wallet.refresh());
 const transfers = new Transfers(wallet, (id) => show(id, { push: true }), () => wallet.refresh());
+const overview = new Overview();
+const feed = new LiveFeed();
 
 /** Show a user; `push` adds the switch to the browser's history (Back returns). */
 function show(userId, { push }) {
@@ -70,6 +74,12 @@ document.getElementById("sign-out").addEventListener("click", () => {
 
 async function start() {
   picker.search("").catch(() => {});
+  overview.showSummaries().catch(() => {});
+  // The latest transactions until the feed brings newer ones.
+  call("GET", "/v1/transactions?limit=15")
+    .then((page) => page.items.reverse().forEach((t) => overview.add(t)))
+    .catch(() => {});
+  feed.start();
   const userId = await userFromAddress().catch(() => null);
   if (userId) await show(userId, { push: false });
   else document.getElementById("wallet-message").textContent =
@@ -81,20 +91,28 @@ window.addEventListener("popstate", async () => {
   if (userId) show(userId, { push: false });
 });
 
-let polling = false;
-async function poll() {
-  if (polling || document.hidden || !token()) return;
-  polling = true;
+let refreshing = false;
+/** Redraw the shown wallet (once at a time: a burst of events needs one redraw). */
+async function refreshWallet() {
+  if (refreshing || !token()) return;
+  refreshing = true;
   try {
     await wallet.refresh();
   } catch {
-    // The server is away for a moment: the next poll tries again.
+    // The server is away for a moment: the next event tries again.
   } finally {
-    polling = false;
+    refreshing = false;
   }
 }
-setInterval(poll, POLL_MS);
-document.addEventListener("visibilitychange", poll); // back to the tab: catch up at once
+feed.onEvent((event) => {
+  overview.add(event);
+  if (event.user_id === wallet.userId || event.counterparty_user_id === wallet.userId) {
+    refreshWallet();
+  }
+});
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) refreshWallet(); // back to the tab: catch up at once
+});
 
 adoptTokenFromAddress();
 if (token()) start();
