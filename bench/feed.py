@@ -3,16 +3,20 @@
 Issue #17 allows the feed at most 10% of postings/s. A posting pays for it
 with one column (`ledger.transactions.xid`, filled by its default) and one
 index entry (migration 0009); numbering is the readers' work. Three databases
-of the same data, measured with the same pgbench mix, round after round so
-that drift falls on every side of the ratios:
+of the same data take the same pgbench mix *at the same time*, each with its
+own clients: on a shared machine whose load swings by half from one minute to
+the next, only points measured together see the same machine, so each round's
+ratios are taken within the round, and the table gives their median:
 
 - `without`: the feed's posting-side part removed (the column's default and
   its index dropped), i.e. the posting path as it was before the feed;
 - `feed`: as migrated, nobody reading;
 - `feed+reader`: as migrated, while one session pages through wallet.events
-  every 0.2 s, as one facade worker's waker does (the relay reads the same way).
+  every 0.2 s, as a consumer (the relay, a facade worker's long polls) does.
 
-It prints tps per round and the median ratio of each variant to `without`.
+Running together, the variants share the CPU, so a variant whose postings
+cost more gets fewer of them done: the ratio of their rates is the inverse
+ratio of their costs.
 """
 
 import argparse
@@ -21,6 +25,7 @@ import statistics
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 
 import psycopg
@@ -29,7 +34,7 @@ from bench import dataset, pgbench, workloads
 from bench.server import bench_database, bench_server
 
 VARIANTS = ("without", "feed", "feed+reader")
-READER_INTERVAL = 0.2  # seconds between a waker's polls (pgwallet.events.waker)
+READER_INTERVAL = 0.2  # seconds between polls, as pgwallet.http.feed.POLL_SECONDS
 
 
 def remove_feed(conninfo: str) -> None:
@@ -69,7 +74,7 @@ def polling_reader(conninfo: str) -> Iterator[list[int]]:
 def run(
     server: str, seconds: float, rounds: int, clients: int, users: int
 ) -> dict[str, list[float]]:
-    """tps of the mix per variant, one figure per round."""
+    """tps of the mix per variant, one figure per round, the variants side by side."""
     tag = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
     tps: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with ExitStack() as stack:
@@ -80,35 +85,52 @@ def run(
         for conninfo in databases.values():
             dataset.create(conninfo, users)
         remove_feed(databases["without"])
-        for round_number in range(rounds):
-            for name, conninfo in databases.items():
-                with ExitStack() as reading:
-                    if name == "feed+reader":
-                        reading.enter_context(polling_reader(conninfo))
-                    point = pgbench.run(
-                        conninfo, workloads.mix(users), clients, seconds, f"{tag}-{round_number}"
-                    )
-                tps[name].append(point.tps)
-                print(f"  round {round_number + 1} {name:<12} {point.tps:8.0f} tps", flush=True)
+        with polling_reader(databases["feed+reader"]):
+            for round_number in range(rounds):
+                with ThreadPoolExecutor(len(databases)) as pool:
+                    points = {
+                        name: pool.submit(
+                            pgbench.run,
+                            conninfo,
+                            workloads.mix(users),
+                            clients,
+                            seconds,
+                            f"{tag}-{round_number}",
+                        )
+                        for name, conninfo in databases.items()
+                    }
+                figures = {name: point.result().tps for name, point in points.items()}
+                for name, figure in figures.items():
+                    tps[name].append(figure)
+                print(
+                    f"  round {round_number + 1}: "
+                    + "  ".join(f"{name} {figure:.0f} tps" for name, figure in figures.items()),
+                    flush=True,
+                )
     return tps
 
 
 def table(tps: dict[str, list[float]]) -> str:
-    """The medians and their ratios to the posting path without the feed."""
-    base = statistics.median(tps["without"])
-    lines = ["| variant | median tps | x without | rounds |", "|---|---|---|---|"]
+    """Each variant against the posting path without the feed: the median of the
+    rounds' ratios (each taken within its round), and the rounds' figures."""
+    lines = ["| variant | x without (median) | per round | tps per round |", "|---|---|---|---|"]
     for name, figures in tps.items():
-        median = statistics.median(figures)
-        rounds = " ".join(f"{f:.0f}" for f in figures)
-        lines.append(f"| {name} | {median:.0f} | {median / base:.3f} | {rounds} |")
+        ratios = [f / base for f, base in zip(figures, tps["without"], strict=True)]
+        lines.append(
+            f"| {name} | {statistics.median(ratios):.3f} | "
+            + " ".join(f"{r:.2f}" for r in ratios)
+            + " | "
+            + " ".join(f"{f:.0f}" for f in figures)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.feed", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10, help="per point")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10, help="per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=8, help="per variant")
     parser.add_argument("--users", type=int, default=10_000)
     args = parser.parse_args()
     with bench_server() as server:
