@@ -202,9 +202,17 @@ def test_a_relay_killed_mid_stream_resumes_and_none_is_lost_or_doubled(
         for _ in range(4):
             process = _start_relay(db_url, config)
             start = position(conn, config.name)
-            # Kill it once it has moved on, whatever it is doing then.
+            # Kill it once it has moved on and the broker holds events past its
+            # recorded position (it is publishing a page), or what it does then.
             _wait_for(lambda s=start: position(conn, config.name) > s, 30, "the relay")
-            time.sleep(0.05)
+            _wait_for(
+                lambda: (
+                    asyncio.run(_last_published(config, asset)) > position(conn, config.name)
+                    or position(conn, config.name) >= last_event_id(conn)
+                ),
+                30,
+                "a page under way",
+            )
             process.send_signal(signal.SIGKILL)
             process.wait()
             if asyncio.run(_last_published(config, asset)) > position(conn, config.name):
