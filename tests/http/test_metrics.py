@@ -78,3 +78,43 @@ def test_pools_feed_and_database_figures_are_there(
     assert value(second, "pgwallet_event_delivery_lag_seconds_count") > value(
         first, "pgwallet_event_delivery_lag_seconds_count"
     )
+
+
+def test_each_posting_of_a_batch_is_counted(client: Client, user: uuid.UUID, asset: str) -> None:
+    before = scrape(client)
+    k = key()
+    items = [
+        {
+            "kind": "topup",
+            "user_id": str(user),
+            "asset": asset,
+            "amount": "9",
+            "idempotency_key": k,
+        },
+        {
+            "kind": "spend",
+            "user_id": str(user),
+            "asset": asset,
+            "amount": "50",
+            "idempotency_key": key(),
+        },
+        {
+            "kind": "topup",
+            "user_id": str(user),
+            "asset": asset,
+            "amount": "9",
+            "idempotency_key": k,
+        },
+    ]
+    assert client.post("/v1/transactions/batch", json={"postings": items}).status_code == 200
+    after = scrape(client)
+
+    def delta(kind: str, outcome: str) -> float:
+        labels = {"kind": kind, "outcome": outcome}
+        return value(after, "pgwallet_postings_total", **labels) - value(
+            before, "pgwallet_postings_total", **labels
+        )
+
+    assert delta("topup", "posted") == 1
+    assert delta("topup", "replayed") == 1
+    assert delta("spend", "insufficient_funds") == 1

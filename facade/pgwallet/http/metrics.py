@@ -138,7 +138,12 @@ class Metrics:
             REQUESTS.labels(route, method, str(status)).inc()
             LATENCY.labels(route, method).observe(time.perf_counter() - started)
             if posts and method == "POST":
-                POSTINGS.labels(_posting_kind(route), _outcome(status, replayed, problem)).inc()
+                count_posting(_posting_kind(route), _outcome(status, replayed, problem))
+
+
+def count_posting(kind: str, outcome: str) -> None:
+    """One posting's outcome (the middleware counts single postings; a batch, each of its)."""
+    POSTINGS.labels(kind, outcome).inc()
 
 
 def _outcome(status: int, replayed: bool, problem: bytes | bytearray) -> str:

@@ -15,7 +15,7 @@ from litestar import post
 from litestar.params import Body
 from psycopg.types.json import Jsonb
 
-from pgwallet.http import examples
+from pgwallet.http import examples, metrics
 from pgwallet.http.auth import Caller
 from pgwallet.http.database import Db
 from pgwallet.http.openapi import guarded
@@ -93,7 +93,13 @@ async def post_batch(
     posting sees an earlier one's effect; a key repeated in the batch replays its first
     posting. The client needs the scope `batch` and each posting's kind."""
     rows = await db.rows(_BATCH, [Jsonb(data.postings), client.client_id])
-    return BatchResults([_result(row) for row in rows])
+    results = [_result(row) for row in rows]
+    for row, result in zip(rows, results, strict=True):
+        metrics.count_posting(
+            row["kind"] or "unknown",
+            result.problem.code if result.problem else "replayed" if row["replayed"] else "posted",
+        )
+    return BatchResults(results)
 
 
 routes = [post_batch]
