@@ -24,7 +24,8 @@ from tests.support import Conn, one, post, reverse, transfer
 
 WALLETS = 100_000
 POSTINGS = 40
-# The tables a posting reads or writes (a spend reads the user's holds too).
+# The tables a posting reads or writes (a spend reads the user's holds too; the event
+# feed's tables are the readers' business).
 LEDGER_TABLES = ("users", "wallets", "transactions", "entries", "idempotency_keys", "holds")
 
 
