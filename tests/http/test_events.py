@@ -72,6 +72,7 @@ def test_a_page_holds_the_events_after_after(client: Client, user: uuid.UUID, as
         {"limit": "501"},
         {"wait": "31"},
         {"wait": "1.5"},
+        {"afer": "10"},
     ],
 )
 def test_bad_parameters_are_400(client: Client, params: dict[str, str]) -> None:
