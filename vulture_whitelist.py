@@ -21,7 +21,7 @@ from tests.relay import test_relay
 
 from pgwallet.http import metrics, shapes
 from pgwallet.http.openapi import FieldSchemas
-from pgwallet.http.routes import asset_summary, events
+from pgwallet.http.routes import assets, events
 
 # msgspec structs: Litestar encodes every field into the JSON answers; no Python
 # code of ours reads these ones back.
@@ -47,8 +47,8 @@ shapes.Transaction.reversed_amount
 events.Event.counterparty_user_id
 events.Event.reverses
 events.EventPage.next_after
-asset_summary.AssetSummary.in_circulation
-asset_summary.AssetSummary.verify_detail
+assets.AssetSummary.in_circulation
+assets.AssetSummary.verify_detail
 
 # prometheus-client calls a collector's collect() at each scrape.
 metrics._DatabaseFigures.collect

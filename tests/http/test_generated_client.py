@@ -65,6 +65,8 @@ def test_operations_are_short_verbs_grouped_by_tag(generated: ModuleType) -> Non
     assert {"get_balance", "list_users", "get_history"} <= operations["users"]
     assert {"topup", "bonus", "spend"} <= operations["postings"]
     assert "check_readiness" in operations["health"]
+    assert {"list_events", "stream_events"} <= operations["events"]
+    assert {"list_assets", "get_asset_summary"} <= operations["assets"]
 
 
 def test_a_topup_its_replay_and_a_paged_history(

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from pgwallet.rules import BIGINT_MAX
 from tests.http.support import Client
 
 
@@ -70,6 +71,25 @@ def test_limit_is_an_integer_from_1_to_500(document: dict[str, Any]) -> None:
     assert limit["schema"]["default"] == 50
 
 
+def test_the_feed_parameters_are_integers(document: dict[str, Any]) -> None:
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for parameter in _operations(document)["list_events"]["parameters"]
+    }
+    for name, (minimum, maximum, default) in {
+        "after": (0, BIGINT_MAX, 0),
+        "limit": (1, 500, 50),
+        "wait": (0, 30, 0),
+    }.items():
+        schema = parameters[name]
+        assert schema["type"] == "integer", name
+        assert (schema["minimum"], schema["maximum"], schema["default"]) == (
+            minimum,
+            maximum,
+            default,
+        ), name
+
+
 def test_each_route_has_its_own_400_example(document: dict[str, Any]) -> None:
     details = {}
     for operation_id, operation in _operations(document).items():
@@ -87,6 +107,8 @@ def test_each_route_has_its_own_400_example(document: dict[str, Any]) -> None:
     assert details["topup"].startswith("amount must be a whole number")
     assert details["create_user"].startswith("email must be an email address")
     assert details["list_transactions"].startswith("kind must be one of")
+    assert details["list_events"].startswith("after must be an event_id")
+    assert details["get_asset_summary"].startswith("code must be an asset code")
     assert not any(
         "amount" in detail for name, detail in details.items() if name.startswith(("get_", "list_"))
     )

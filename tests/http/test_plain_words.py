@@ -15,6 +15,7 @@ from tests.http.support import Client, assert_problem, post, posting
 ALICE = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 AMOUNT_RULE = f"amount must be a whole number from 1 to {BIGINT_MAX}, as a JSON integer"
 UUID_RULE = "must be a UUID such as a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+EVENT_ID_RULE = f"must be an event_id, a whole number from 0 to {BIGINT_MAX}"
 # What no detail may show: a validator's internals.
 INTERNALS = ("Expected `", "regex", "$.", "msgspec", "Object ")
 
@@ -43,6 +44,16 @@ def _plain(response: Any) -> str:
             "kind must be one of topup, bonus, spend, reversal, transfer, not 'null'",
         ),
         ("/v1/users?q=%00", "Text may not contain the NUL character (\\u0000), in any field."),
+        ("/v1/events?after=-1", f"after {EVENT_ID_RULE}"),
+        ("/v1/events?after=1e2", f"after {EVENT_ID_RULE}"),
+        (f"/v1/events?after={BIGINT_MAX + 1}", f"after {EVENT_ID_RULE}"),
+        ("/v1/events?limit=0", "limit must be a whole number from 1 to 500, not '0'"),
+        ("/v1/events?wait=31", "wait must be a whole number of seconds from 0 to 30, not '31'"),
+        ("/v1/events/stream?after=x", f"after {EVENT_ID_RULE}, not 'x'"),
+        (
+            "/v1/assets/" + "x" * 64 + "/summary",
+            "code must be an asset code such as gold_coins (GET /v1/assets lists them)",
+        ),
     ],
 )
 def test_query_and_path_mistakes(client: Client, path: str, detail: str) -> None:
@@ -74,6 +85,11 @@ def test_posting_mistakes(client: Client, body: Any, detail: str) -> None:
     assert _plain(
         client.post("/v1/transactions/topup", json=body, headers={"Idempotency-Key": "k"})
     ).startswith(detail)
+
+
+def test_a_malformed_last_event_id(client: Client) -> None:
+    response = client.get("/v1/events/stream", headers={"Last-Event-ID": "abc"})
+    assert _plain(response) == f"Last-Event-ID {EVENT_ID_RULE}"  # a header's value is not shown
 
 
 def test_null_is_searched_for_as_text(client: Client) -> None:

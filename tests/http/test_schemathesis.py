@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from pgwallet.db.seed import seed
 from pgwallet.http.app import create_app
-from pgwallet.http.routes.events import WAIT_PATTERN
+from pgwallet.http.routes.events import WaitSeconds
 from pgwallet.http.settings import Settings
 from tests.http.support import bearer
 
@@ -51,7 +51,7 @@ def test_the_api_keeps_to_its_schema(
     # header conformance" on OPTIONS: Litestar 2.25 answers the automatic
     # OPTIONS of /v1/users (GET and POST) with only the first method; the 405
     # answers list both.
-    if case.query and re.fullmatch(WAIT_PATTERN, str(case.query.get("wait", ""))):
+    if case.query and re.fullmatch(WaitSeconds.pattern, str(case.query.get("wait", ""))):
         # A long poll for an event that never comes would take up to 30 s: a
         # valid wait becomes 0 (still valid); an invalid one stays, to be refused.
         case.query["wait"] = "0"

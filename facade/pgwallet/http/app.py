@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=openapi.config(schema_page.SwaggerPage(), schema_page.router()),
         plugins=[openapi.FieldSchemas()],
-        type_decoders=[(paging.is_page_limit, paging.decode_page_limit)],
+        type_decoders=[(paging.is_query_integer, paging.decode_query_integer)],
         logging_config=_logging(settings),
     )
     openapi_finish.finish(app)

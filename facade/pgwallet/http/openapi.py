@@ -8,8 +8,8 @@ Operation ids are the handlers' names, short verbs (`list_users`,
 `get_balance`, `topup`); pgwallet.http.openapi_finish adds tags and headers.
 
 Litestar documents a union field without its members' constraints, and knows
-nothing of a page size read by a type decoder, so the amount (a JSON integer
-1 .. 2^63-1 or a digit string) and `limit` (an integer 1 .. 500) get their
+nothing of an integer read by a type decoder, so the amount (a JSON integer
+1 .. 2^63-1 or a digit string) and `limit`, `after`, `wait` (integers) get their
 schemas from the small plugin below; clients and schemathesis then see what
 is accepted.
 """
@@ -29,7 +29,7 @@ from litestar.typing import FieldDefinition
 
 from pgwallet.http.auth import BEARER, SCOPE
 from pgwallet.http.examples import example, problem_example
-from pgwallet.http.paging import PageLimit
+from pgwallet.http.paging import is_query_integer
 from pgwallet.http.problems import (
     FORBIDDEN,
     INVALID_REQUEST,
@@ -40,7 +40,7 @@ from pgwallet.http.problems import (
     ProblemKind,
 )
 from pgwallet.http.shapes import Amount
-from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX, PAGE_LIMIT_MAX
+from pgwallet.rules import AMOUNT_PATTERN, BIGINT_MAX
 
 API_VERSION = "1.0.0"
 
@@ -50,28 +50,26 @@ def operation_id(handler: HTTPRouteHandler, _method: Any, _path: Any) -> str:
     return handler.handler_name
 
 
-_LIMIT = Schema(
-    type=OpenAPIType.INTEGER,
-    minimum=1,
-    maximum=PAGE_LIMIT_MAX,
-    default=50,
-    description="Page size, 1 to 500 (default 50).",
-)
-
-
 class FieldSchemas(OpenAPISchemaPlugin):
-    """The schemas of `shapes.Amount` and `paging.PageLimit`."""
+    """The schemas of `shapes.Amount` and of the `paging.QueryInteger` parameters."""
 
     @staticmethod
     def is_plugin_supported_type(value: Any) -> bool:
         return False  # only the fields matched below
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        return field_definition.raw == Amount or field_definition.annotation is PageLimit
+        return field_definition.raw == Amount or is_query_integer(field_definition.annotation)
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
-        if field_definition.annotation is PageLimit:
-            return _LIMIT
+        annotation = field_definition.annotation
+        if is_query_integer(annotation):
+            default = field_definition.default
+            return Schema(
+                type=OpenAPIType.INTEGER,
+                minimum=annotation.minimum,
+                maximum=annotation.maximum,
+                default=int(default) if isinstance(default, int) else None,
+            )
         return Schema(
             one_of=[
                 Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=BIGINT_MAX),

@@ -9,7 +9,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from litestar.connection import ASGIConnection
 from litestar.enums import ParamType
@@ -19,7 +19,7 @@ from litestar.params import BodyKwarg, ParameterKwarg, QueryParameter
 from pgwallet.http import wording
 from pgwallet.http.auth import SCOPE
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
-from pgwallet.rules import ASSET_CODE_MAX_LENGTH, BIGINT_MAX
+from pgwallet.rules import ASSET_CODE_MAX_LENGTH, BIGINT_MAX, PAGE_LIMIT_MAX
 
 T = TypeVar("T")
 
@@ -28,23 +28,45 @@ T = TypeVar("T")
 LIMIT_PATTERN = "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$"
 
 
-class PageLimit(int):
-    """A page size, 1 to 500. Litestar would read an `int` leniently ("1e2" as 100), so
-    the app reads this type with `decode_page_limit` (its type decoder); the OpenAPI
-    document shows it as the integer it is (pgwallet.http.openapi)."""
+class QueryInteger(int):
+    """An integer query parameter (or header) read from its digits alone.
+
+    Litestar would read an `int` leniently ("1e2" as 100), so the app reads
+    each subclass with `decode_query_integer` (its type decoder), which holds
+    the text to the subclass's `pattern` and range; the OpenAPI document shows
+    it as the integer it is (pgwallet.http.openapi), and a refusal says the
+    rule of the parameter `field` in words (wording.ALLOWED).
+    """
+
+    field: ClassVar[str]
+    pattern: ClassVar[str]
+    minimum: ClassVar[int]
+    maximum: ClassVar[int]
 
 
-def is_page_limit(annotation: Any) -> bool:
+class PageLimit(QueryInteger):
+    """A page size, 1 to 500."""
+
+    field = "limit"
+    pattern = LIMIT_PATTERN
+    minimum = 1
+    maximum = PAGE_LIMIT_MAX
+
+
+def is_query_integer(annotation: Any) -> bool:
     """The predicate of the app's type decoder."""
-    return annotation is PageLimit
+    return isinstance(annotation, type) and issubclass(annotation, QueryInteger)
 
 
-def decode_page_limit(_annotation: type, value: Any) -> PageLimit:
-    """A page size from the query string's text; ValueError (a 400) in words if it is not one."""
+def decode_query_integer(annotation: type[QueryInteger], value: Any) -> QueryInteger:
+    """The parameter from the query string's text; ValueError (a 400) in words if it is
+    not one."""
     text = str(value)
-    if not re.fullmatch(LIMIT_PATTERN, text):
-        raise ValueError(wording.must_be("limit"))
-    return PageLimit(text)
+    if not re.fullmatch(annotation.pattern, text) or not (
+        annotation.minimum <= int(text) <= annotation.maximum
+    ):
+        raise ValueError(wording.must_be(annotation.field))
+    return annotation(text)
 
 
 DEFAULT_LIMIT = PageLimit(50)

@@ -24,12 +24,18 @@ from pgwallet.rules import (
 )
 
 _UUID = "a UUID such as a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+_ASSET_CODE = "an asset code such as gold_coins (GET /v1/assets lists them)"
+_EVENT_ID = f"an event_id, a whole number from 0 to {BIGINT_MAX}"
 
 ALLOWED: dict[str, str] = {
     "limit": f"a whole number from 1 to {PAGE_LIMIT_MAX}",
+    "after": _EVENT_ID,
+    "Last-Event-ID": _EVENT_ID,
+    "wait": "a whole number of seconds from 0 to 30",
     "cursor": "the next_cursor of the previous page of the same list",
     "q": "text of at most 200 characters",
-    "asset": "an asset code such as gold_coins (GET /v1/assets lists them)",
+    "asset": _ASSET_CODE,
+    "code": _ASSET_CODE,
     "kind": "one of " + ", ".join(get_args(Kind)),
     "user_id": _UUID,
     "from_user_id": _UUID,
@@ -45,7 +51,7 @@ ALLOWED: dict[str, str] = {
 }
 
 # Parameters known to the validators by another name than the one a caller sends.
-_SENT_AS = {"idempotency_key": "Idempotency-Key"}
+_SENT_AS = {"idempotency_key": "Idempotency-Key", "last_event_id": "Last-Event-ID"}
 
 # msgspec's words (Litestar's body errors are msgspec's too).
 _AT_FIELD = re.compile(r" - at `\$\.(\w+)")

@@ -5,7 +5,6 @@ from typing import cast
 from litestar.types import ControllerRouterHandler
 
 from pgwallet.http.routes import (
-    asset_summary,
     assets,
     batches,
     dashboard,
@@ -20,7 +19,6 @@ from pgwallet.http.routes import (
 ROUTES: list[ControllerRouterHandler] = [
     *health.routes,
     *assets.routes,
-    *asset_summary.routes,
     *users.routes,
     *transactions.routes,
     *postings.routes,

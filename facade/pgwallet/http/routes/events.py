@@ -25,8 +25,9 @@ from pgwallet.http import examples, metrics
 from pgwallet.http.database import Database, Db
 from pgwallet.http.feed import Feed, FeedDependency, provide_feed
 from pgwallet.http.openapi import guarded
-from pgwallet.http.paging import DEFAULT_LIMIT, Limit
+from pgwallet.http.paging import DEFAULT_LIMIT, Limit, QueryInteger
 from pgwallet.http.problems import INVALID_REQUEST, ProblemError
+from pgwallet.http.wording import refused
 from pgwallet.rules import BIGINT_MAX
 
 logger = logging.getLogger("pgwallet.feed")
@@ -41,8 +42,30 @@ STREAM_SECONDS = 300.0
 # What a stream sends per read while it catches up.
 _STREAM_PAGE = 500
 
-EVENT_ID_PATTERN = "^(0|[1-9][0-9]{0,18})$"
-WAIT_PATTERN = "^([0-9]|[12][0-9]|30)$"  # seconds, 0 to 30
+
+class EventId(QueryInteger):
+    """An event_id: 0 (before the first event) to the bigint maximum."""
+
+    field = "after"
+    pattern = "^(0|[1-9][0-9]{0,18})$"
+    minimum = 0
+    maximum = BIGINT_MAX
+
+
+class LastEventId(EventId):
+    """An event_id, sent as the Last-Event-ID header."""
+
+    field = "Last-Event-ID"
+
+
+class WaitSeconds(QueryInteger):
+    """How long a long poll may wait, 0 to 30 seconds."""
+
+    field = "wait"
+    pattern = "^([0-9]|[12][0-9]|30)$"
+    minimum = 0
+    maximum = 30
+
 
 EVENTS_SQL = (
     "select event_id, transaction_id, kind, user_id, counterparty_user_id, asset,"
@@ -88,28 +111,21 @@ EVENT = Event(
     {"order": "A-1001"},
 )
 
+BEGINNING = EventId(0)
+NO_WAIT = WaitSeconds(0)
 After = Annotated[
-    str,
+    EventId,
     QueryParameter(
-        pattern=EVENT_ID_PATTERN,
         description="The last event_id you have seen: the page starts after it (0: the beginning).",
     ),
 ]
 Wait = Annotated[
-    str,
+    WaitSeconds,
     QueryParameter(
-        pattern=WAIT_PATTERN,
         description="Seconds to wait for an event when there is none yet (0 to 30, default 0): "
         "the answer comes as soon as one arrives.",
     ),
 ]
-
-
-def event_id(text: str) -> int:
-    """An event id from its digits (the pattern checked them), at most the bigint maximum."""
-    if int(text) > BIGINT_MAX:
-        raise ProblemError(INVALID_REQUEST, f"event id {text} is beyond {BIGINT_MAX}")
-    return int(text)
 
 
 async def read_events(db: Database, after: int, limit: int) -> list[Event]:
@@ -125,21 +141,26 @@ _FEED = {"feed": Provide(provide_feed, sync_to_thread=False)}
 @get(
     "/v1/events",
     dependencies=_FEED,
-    **guarded("read", 200, EventPage([EVENT], 41), INVALID_REQUEST),
+    **guarded(
+        "read", 200, EventPage([EVENT], 41), INVALID_REQUEST, invalid=refused("after", "last")
+    ),
 )
 async def list_events(
-    db: Db, feed: FeedDependency, after: After = "0", limit: Limit = DEFAULT_LIMIT, wait: Wait = "0"
+    db: Db,
+    feed: FeedDependency,
+    after: After = BEGINNING,
+    limit: Limit = DEFAULT_LIMIT,
+    wait: Wait = NO_WAIT,
 ) -> EventPage:
     """Every transaction once, in the order it became visible: the events after `after`.
 
     Page with `after` = the previous page's `next_after`. With `wait`, an empty
     answer waits up to that many seconds and returns as soon as events arrive.
     """
-    start = event_id(after)
-    items = await read_events(db, start, int(limit))
-    if not items and int(wait) > 0 and await feed.wait_after(start, int(wait)):
-        items = await read_events(db, start, int(limit))
-    return EventPage(items, items[-1].event_id if items else start)
+    items = await read_events(db, after, limit)
+    if not items and wait > 0 and await feed.wait_after(after, wait):
+        items = await read_events(db, after, limit)
+    return EventPage(items, items[-1].event_id if items else after)
 
 
 async def _stream(db: Database, feed: Feed, after: int) -> AsyncIterator[ServerSentEventMessage]:
@@ -168,7 +189,7 @@ async def _stream(db: Database, feed: Feed, after: int) -> AsyncIterator[ServerS
 
 def _stream_answers() -> dict[str, Any]:
     """The stream's documentation: guarded like the page, but its success is a stream."""
-    documented = guarded("read", 200, EVENT, INVALID_REQUEST)
+    documented = guarded("read", 200, EVENT, INVALID_REQUEST, invalid=refused("after", "last"))
     documented["responses"][200] = ResponseSpec(
         data_container=Event,
         generate_examples=False,
@@ -184,17 +205,15 @@ async def stream_events(
     db: Db,
     feed: FeedDependency,
     last_event_id: Annotated[
-        str | None,
+        LastEventId | None,
         HeaderParameter(
             name="Last-Event-ID",
-            pattern=EVENT_ID_PATTERN,
             description="Resume after this event (a browser's EventSource sends it itself).",
         ),
     ] = None,
     after: Annotated[
-        str | None,
+        EventId | None,
         QueryParameter(
-            pattern=EVENT_ID_PATTERN,
             description="Start after this event when there is no Last-Event-ID; "
             "absent: from now on.",
         ),
@@ -211,7 +230,7 @@ async def stream_events(
     if start is None:
         position = (await db.row("select wallet.last_event_id() as head"))["head"]
     else:
-        position = event_id(start)
+        position = start
     return ServerSentEvent(_stream(db, feed, position), retry_duration=RECONNECT_MS)
 
 
