@@ -6,6 +6,7 @@ import uuid
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.http.support import Client, post, posting, topup
+from tests.http.test_holds import act, hold_body, place
 from tests.support import key
 
 
@@ -52,6 +53,23 @@ def test_requests_and_postings_are_counted_by_route_kind_and_outcome(
     assert delta("pgwallet_http_requests_total", **route, status="422") == 1
     assert delta("pgwallet_http_request_duration_seconds_count", **route) == 3
     assert delta("pgwallet_http_requests_total", route="unmatched", method="GET", status="404") == 1
+
+
+def test_holds_captures_and_releases_are_counted_by_their_kind(
+    client: Client, user: uuid.UUID, asset: str
+) -> None:
+    topup(client, user, asset, 10)
+    before = scrape(client)
+    holds = [place(client, hold_body(user, asset, 2)).json()["hold_id"] for _ in range(2)]
+    assert act(client, holds[0], "capture").status_code == 201
+    assert act(client, holds[1], "release").status_code == 200
+    after = scrape(client)
+
+    for kind in ("hold", "capture", "release"):
+        counted = value(after, "pgwallet_postings_total", kind=kind, outcome="posted")
+        assert counted - value(before, "pgwallet_postings_total", kind=kind, outcome="posted") == (
+            2 if kind == "hold" else 1
+        ), kind
 
 
 def test_pools_feed_and_database_figures_are_there(

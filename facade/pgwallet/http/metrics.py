@@ -91,10 +91,14 @@ _UNMATCHED = "unmatched"  # no route: a 404 or a refusal before routing
 _PROBLEM_BODY_MAX = 8192  # what is kept of a problem document to read its code
 
 
+# Route segments named in the plural; the others (topup, capture, release...) are the kind.
+_KIND_OF_SEGMENT = {"reversals": "reversal", "holds": "hold"}
+
+
 def _posting_kind(route: str) -> str:
-    """A posting route's kind: its last segment (`reversals` names kind reversal)."""
+    """A posting route's kind: its last segment, in the singular (`/v1/holds`: hold)."""
     last = route.rstrip("/").rsplit("/", 1)[-1]
-    return "reversal" if last == "reversals" else last
+    return _KIND_OF_SEGMENT.get(last, last)
 
 
 class Metrics:
