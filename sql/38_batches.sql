@@ -87,7 +87,6 @@ declare
     v_row record;
     v_slot record;
     v_debit_holder text;
-    v_credit_holder text;
     v_refusal wallet_internal.refusal;
     v_posting integer;
     v_posted integer[] := '{}';
@@ -279,7 +278,6 @@ begin
             end if;
             if v_item.kind = 'spend' then
                 v_debit_holder := 'user';
-                v_credit_holder := 'revenue';
                 -- A spend takes only what is available beside the user's holds
                 -- (a batch places, captures and releases none: held stays).
                 v_refusal := coalesce(
@@ -295,7 +293,6 @@ begin
                 );
             else
                 v_debit_holder := 'treasury';
-                v_credit_holder := 'user';
                 v_refusal := wallet_internal.funds_refusal(
                     v_item.kind, v_item.asset, v_item.amount,
                     'treasury', null, s_balance[r_slot[i]],
