@@ -41,6 +41,16 @@ create trigger _110_append_only_truncate
 before truncate on ledger.wallets
 for each statement execute function wallet_internal.tg_ledger__append_only();
 
+-- The event feed's numbering too (70_events.sql): an event renumbered or
+-- deleted would reach its readers twice, or never.
+create trigger _100_append_only
+before update or delete on ledger.events
+for each row execute function wallet_internal.tg_ledger__append_only();
+
+create trigger _110_append_only_truncate
+before truncate on ledger.events
+for each statement execute function wallet_internal.tg_ledger__append_only();
+
 -- Stored receipts are append-only too: a key row is never updated (an edited
 -- receipt would make a replay answer a forged balance), and deleted only once
 -- it has expired (wallet.purge_idempotency_keys, or a claim that reuses it):

@@ -25,6 +25,8 @@ as $$
             ('entries', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
             ('wallets', '_100_append_only', 'BEFORE DELETE', 'ROW', 'tg_ledger__append_only'),
             ('wallets', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
+            ('events', '_100_append_only', 'BEFORE DELETE OR UPDATE', 'ROW', 'tg_ledger__append_only'),
+            ('events', '_110_append_only_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'tg_ledger__append_only'),
             ('wallets', '_200_balance_from_entries', 'BEFORE UPDATE', 'ROW', 'tg_wallets__balance_from_entries'),
             ('idempotency_keys', '_100_expired_only', 'BEFORE DELETE OR UPDATE', 'ROW',
                 'tg_idempotency_keys__expired_only'),

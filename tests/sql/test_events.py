@@ -263,3 +263,25 @@ def test_an_asset_summary_shows_a_tampered_balance(
         "verified": False,
         "verify_detail": "its balances sum to 1, not 0; 1 wallets differ from their entries",
     }
+
+
+def test_the_feed_is_append_only_and_verify_says_so(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
+    post(conn, "topup", user, asset, 5)
+    read_all(conn, 0)  # numbered now
+
+    for statement in (
+        "update ledger.events set transaction_id = gen_random_uuid()",
+        "delete from ledger.events",
+        "truncate ledger.events",
+    ):
+        with raises_sqlstate("PW060"):
+            conn.execute(statement)
+    conn.execute("alter table ledger.events disable trigger _100_append_only")
+    try:
+        checks = {r["check_name"]: r for r in conn.execute("select * from wallet.verify()")}
+    finally:
+        conn.execute("alter table ledger.events enable trigger _100_append_only")
+    assert not checks["append_only_enforced"]["ok"]
+    assert "_100_append_only on ledger.events" in checks["append_only_enforced"]["detail"]
