@@ -320,11 +320,11 @@ class Model:
         judges each posting on its own, the caller too."""
         if not http:
             return frozenset({None})
+        scoped: str | None = None if "batch" in caller.scopes else "forbidden"
         if caller.client_id in self.revoked:
-            return frozenset({"unauthorized", None})
-        if "batch" not in caller.scopes:
-            return frozenset({"forbidden"})
-        return frozenset({None})
+            # Refused as revoked, or, while the token is still trusted, judged as before.
+            return frozenset({"unauthorized", scoped})
+        return frozenset({scoped})
 
     def _hold_allowed(self, request: Request, hold: ModelHold | None) -> frozenset[str]:
         """The outcome of a hold (what is available) or a release (a hold still held), past
