@@ -9,6 +9,15 @@
 --   wallet_internal   the helpers those functions are built from and the
 --                     ledger's trigger functions; granted to no one.
 --
+-- search_path: every SECURITY DEFINER function, and every trigger function,
+-- pins it to '' (pg_catalog only), so no caller's schema can put a lookalike
+-- function or operator in its way; all other names are schema-qualified. The
+-- helpers of wallet_internal take it from them and set none of their own: a
+-- SET clause would keep PostgreSQL from inlining the one-expression SQL
+-- helpers into the statements that call them, and make each call of any
+-- helper save and restore the setting (tests/sql/test_inlining.py; the profile
+-- in bench/README.md). Only the owner may call a helper directly.
+--
 -- Dropping wallet_internal also drops the triggers on the ledger tables;
 -- 50_triggers.sql re-creates them in the same transaction.
 

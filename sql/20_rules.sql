@@ -22,7 +22,6 @@ create function wallet_internal.refuse(refusal wallet_internal.refusal)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     -- RAISE cannot leave an option out conditionally, and an empty one still
@@ -49,7 +48,6 @@ create function wallet_internal.check_read_committed()
 returns void
 language plpgsql
 stable
-set search_path = ''
 as $$
 begin
     if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
@@ -68,7 +66,6 @@ returns bigint
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select 9223372036854775807::bigint;
 $$;
@@ -76,8 +73,7 @@ $$;
 create function wallet_internal.amount_refusal(amount bigint)
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case when amount is null or amount < 1 then row(
         'PW001',
@@ -90,8 +86,7 @@ $$;
 create function wallet_internal.check_amount(amount bigint)
 returns void
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select wallet_internal.refuse(wallet_internal.amount_refusal(amount));
 $$;
@@ -102,7 +97,6 @@ create function wallet_internal.check_transfer_users(from_user_id uuid, to_user_
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if from_user_id = to_user_id then
@@ -120,7 +114,6 @@ returns integer
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select case pg_catalog.jsonb_typeof(value)
         when 'object' then 1 + coalesce((
@@ -142,7 +135,6 @@ create function wallet_internal.metadata_refusal(metadata jsonb)
 returns wallet_internal.refusal
 language plpgsql
 immutable
-set search_path = ''
 as $$
 declare
     c_max_bytes constant integer := 16384;
@@ -179,7 +171,6 @@ create function wallet_internal.checked_metadata(metadata jsonb)
 returns jsonb
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     perform wallet_internal.refuse(wallet_internal.metadata_refusal(metadata));
@@ -190,8 +181,7 @@ $$;
 create function wallet_internal.idempotency_key_refusal(idempotency_key text)
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case when idempotency_key is null or idempotency_key !~ '^[\x20-\x7e]{1,255}$' then row(
         'PW003',
@@ -204,8 +194,7 @@ $$;
 create function wallet_internal.check_idempotency_key(idempotency_key text)
 returns void
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select wallet_internal.refuse(wallet_internal.idempotency_key_refusal(idempotency_key));
 $$;
@@ -218,7 +207,6 @@ returns boolean
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select value ~ '[[:cntrl:]\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]';
 $$;
@@ -228,7 +216,6 @@ create function wallet_internal.check_name(name text)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if name is null or name <> btrim(name) or length(name) not between 1 and 200
@@ -248,7 +235,6 @@ create function wallet_internal.checked_email(email text)
 returns text
 language plpgsql
 immutable
-set search_path = ''
 as $$
 declare
     v_email constant text := pg_catalog.normalize(email, 'NFKC');
@@ -267,7 +253,6 @@ create function wallet_internal.check_asset_code(code text)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if code is null or code !~ '^[a-z][a-z0-9_]{1,62}$' then
@@ -283,7 +268,6 @@ create function wallet_internal.check_client_name(name text)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if name is null or name !~ '^[a-z][a-z0-9_-]{0,62}$' then
@@ -299,7 +283,6 @@ create function wallet_internal.check_limit("limit" integer)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if "limit" is null or "limit" not between 1 and 500 then
@@ -315,7 +298,6 @@ create function wallet_internal.check_choice(value text, choices text[], what te
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if value is null or not value = any (choices) then

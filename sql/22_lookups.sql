@@ -5,8 +5,7 @@
 create function wallet_internal.user_refusal(found ledger.users, user_id uuid)
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when found.id is null then row(
@@ -23,7 +22,6 @@ create function wallet_internal.get_user(user_id uuid)
 returns ledger.users
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_user ledger.users;
@@ -41,8 +39,7 @@ $$;
 create function wallet_internal.asset_refusal(asset ledger.assets, code text)
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when asset.code is null then row(
@@ -59,7 +56,6 @@ create function wallet_internal.get_asset(asset text)
 returns ledger.assets
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_asset ledger.assets;
@@ -76,7 +72,6 @@ create function wallet_internal.postable_asset(asset text)
 returns ledger.assets
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_asset ledger.assets;

@@ -10,7 +10,6 @@ returns uuid
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select coalesce(client_id, '00000000-0000-0000-0000-000000000000'::uuid);
 $$;
@@ -20,8 +19,7 @@ $$;
 create function wallet_internal.fingerprint(request jsonb)
 returns bytea
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     -- jsonb's text form is canonical (sorted keys, no insignificant spaces), so
     -- equal requests give equal fingerprints whatever their JSON layout.
@@ -38,7 +36,6 @@ returns bigint
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select pg_catalog.hashtextextended(namespace::text || idempotency_key, 1885828969);
 $$;
@@ -48,8 +45,7 @@ $$;
 create function wallet_internal.key_reused_refusal(idempotency_key text, transaction_id uuid, hold_id uuid default null)
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select row(
         'PW030',
@@ -76,7 +72,6 @@ $$;
 create function wallet_internal.claim_key(namespace uuid, idempotency_key text, fingerprint bytea)
 returns jsonb
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_key ledger.idempotency_keys;
@@ -113,7 +108,6 @@ create function wallet_internal.store_key(
 )
 returns void
 language plpgsql
-set search_path = ''
 as $$
 begin
     insert into ledger.idempotency_keys (namespace, key, fingerprint, transaction_id, receipt, expires_at)
@@ -135,7 +129,6 @@ create function wallet_internal.store_hold_key(
 )
 returns void
 language sql
-set search_path = ''
 as $$
     insert into ledger.idempotency_keys (namespace, key, fingerprint, hold_id, receipt, expires_at)
     select
@@ -157,7 +150,6 @@ create function wallet_internal.raise_lock_timeout(
 )
 returns void
 language plpgsql
-set search_path = ''
 as $$
 begin
     if not key_claimed then

@@ -64,7 +64,6 @@
 create function wallet_internal.lock_reversed(transaction_id uuid)
 returns ledger.transactions
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_original ledger.transactions;
@@ -93,7 +92,6 @@ $$;
 create function wallet_internal.lock_user(user_id uuid)
 returns ledger.users
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_user ledger.users;
@@ -112,7 +110,6 @@ $$;
 create function wallet_internal.lock_users(first uuid, second uuid)
 returns void
 language plpgsql
-set search_path = ''
 as $$
 begin
     if second is null then
@@ -130,7 +127,6 @@ $$;
 create function wallet_internal.user_wallet(user_id uuid, asset text)
 returns ledger.wallets
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_wallet ledger.wallets;
@@ -154,7 +150,6 @@ $$;
 create function wallet_internal.take_slot(asset text, holder text)
 returns ledger.wallets
 language plpgsql
-set search_path = ''
 as $$
 declare
     -- Each session has a slot of its own (its backend pid modulo 64) and
@@ -206,7 +201,6 @@ create function wallet_internal.take_all_slots(
     asset text, holder text, debited boolean, out slot ledger.wallets, out total numeric
 )
 language plpgsql
-set search_path = ''
 as $$
 begin
     perform
@@ -232,7 +226,6 @@ returns boolean
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select balance >= -(wallet_internal.bigint_max() / 64 + 1) and balance <= wallet_internal.bigint_max() / 64;
 $$;
@@ -250,7 +243,6 @@ create function wallet_internal.system_slot(
     out slot ledger.wallets, out total numeric
 )
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_all record;
@@ -278,8 +270,7 @@ create function wallet_internal.system_total_refusal(
 )
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when total is not null
@@ -298,8 +289,7 @@ create function wallet_internal.check_system_total(
 )
 returns void
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select wallet_internal.refuse(wallet_internal.system_total_refusal(holder, asset, total, amount, debited));
 $$;
@@ -310,7 +300,6 @@ $$;
 create function wallet_internal.mark_near_limit(holder text, asset text)
 returns void
 language sql
-set search_path = ''
 as $$
     update ledger.wallets as w
     set near_limit = f.near

@@ -22,7 +22,6 @@ returns table (debit_holder text, debit_user uuid, credit_holder text, credit_us
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select
         s.debit_holder,
@@ -63,8 +62,7 @@ create function wallet_internal.funds_refusal(
 )
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when debit_holder = 'user' and debit_balance < amount then row(
@@ -102,7 +100,6 @@ create function wallet_internal.balances_after(
 )
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     perform wallet_internal.refuse(wallet_internal.funds_refusal(
@@ -140,7 +137,6 @@ create function wallet_internal.write_posting(
 )
 returns wallet_internal.posted
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_transaction ledger.transactions;
@@ -201,8 +197,7 @@ create function wallet_internal.request(
 )
 returns jsonb
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when hold_id is not null then pg_catalog.jsonb_build_array('capture', hold_id, amount, metadata)
@@ -220,8 +215,7 @@ create function wallet_internal.receipt(
 )
 returns jsonb
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when kind = 'transfer' then pg_catalog.to_jsonb(row(
@@ -264,7 +258,6 @@ create function wallet_internal.post(
 )
 returns jsonb
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_namespace constant uuid := wallet_internal.key_namespace(client_id);
@@ -415,14 +408,16 @@ create function wallet.topup(
     client_id uuid default null
 )
 returns wallet.receipt
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-    select * from pg_catalog.jsonb_populate_record(
+begin
+    return pg_catalog.jsonb_populate_record(
         null::wallet.receipt,
         wallet_internal.post('topup', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
     );
+end;
 $$;
 
 comment on function wallet.topup(uuid, text, bigint, text, jsonb, uuid) is
@@ -446,14 +441,16 @@ create function wallet.bonus(
     client_id uuid default null
 )
 returns wallet.receipt
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-    select * from pg_catalog.jsonb_populate_record(
+begin
+    return pg_catalog.jsonb_populate_record(
         null::wallet.receipt,
         wallet_internal.post('bonus', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
     );
+end;
 $$;
 
 comment on function wallet.bonus(uuid, text, bigint, text, jsonb, uuid) is
@@ -470,14 +467,16 @@ create function wallet.spend(
     client_id uuid default null
 )
 returns wallet.receipt
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-    select * from pg_catalog.jsonb_populate_record(
+begin
+    return pg_catalog.jsonb_populate_record(
         null::wallet.receipt,
         wallet_internal.post('spend', user_id, null, asset, amount, null, idempotency_key, metadata, client_id)
     );
+end;
 $$;
 
 comment on function wallet.spend(uuid, text, bigint, text, jsonb, uuid) is

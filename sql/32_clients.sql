@@ -10,7 +10,6 @@ returns text[]
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select array['read', 'users', 'topup', 'bonus', 'spend', 'reverse', 'transfer', 'hold', 'batch'];
 $$;
@@ -23,7 +22,6 @@ create function wallet_internal.new_token()
 returns text
 language sql
 volatile
-set search_path = ''
 as $$
     select 'pgw_' || rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.sha256(
         pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
@@ -40,9 +38,8 @@ $$;
 create function wallet_internal.token_hash(token text)
 returns bytea
 language sql
-immutable
+stable
 parallel safe
-set search_path = ''
 as $$
     select pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
 $$;
@@ -51,7 +48,6 @@ create function wallet_internal.get_client(client_id uuid)
 returns ledger.clients
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_client ledger.clients;
@@ -72,10 +68,10 @@ create function wallet_internal.shown(client ledger.clients)
 returns wallet.client
 language sql
 immutable
-set search_path = ''
 as $$
-    select client.id, client.name, client.scopes, client.assets, client.max_amount,
-        client.created_at, client.revoked_at;
+    select row(
+        client.id, client.name, client.scopes, client.assets, client.max_amount, client.created_at, client.revoked_at
+    )::wallet.client;
 $$;
 
 -- A client with its new token: what create_client and rotate_client_token show, once.
@@ -83,9 +79,10 @@ create function wallet_internal.with_token(client ledger.clients, token text)
 returns wallet.new_client
 language sql
 immutable
-set search_path = ''
 as $$
-    select client.id, client.name, client.scopes, client.assets, client.max_amount, token, client.created_at;
+    select row(
+        client.id, client.name, client.scopes, client.assets, client.max_amount, token, client.created_at
+    )::wallet.new_client;
 $$;
 
 -- Refuse a posting the client may not make: a revoked or unknown client
@@ -96,8 +93,7 @@ create function wallet_internal.client_refusal(
 )
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when client_id is null then null
@@ -124,7 +120,6 @@ create function wallet_internal.authorize(client_id uuid, scope text, asset text
 returns void
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_client ledger.clients;

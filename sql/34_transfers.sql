@@ -13,16 +13,18 @@ create function wallet.transfer(
     client_id uuid default null
 )
 returns wallet.transfer_receipt
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-    select * from pg_catalog.jsonb_populate_record(
+begin
+    return pg_catalog.jsonb_populate_record(
         null::wallet.transfer_receipt,
         wallet_internal.post(
             'transfer', from_user_id, to_user_id, asset, amount, null, idempotency_key, metadata, client_id
         )
     );
+end;
 $$;
 
 comment on function wallet.transfer(uuid, uuid, text, bigint, text, jsonb, uuid) is

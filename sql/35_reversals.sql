@@ -16,7 +16,6 @@ create function wallet_internal.reversed_amount(transaction_id uuid)
 returns bigint
 language sql
 stable
-set search_path = ''
 as $$
     select coalesce(sum(r.amount), 0)::bigint
     from ledger.transactions as r
@@ -31,7 +30,6 @@ create function wallet_internal.reversal_amount(original ledger.transactions, am
 returns bigint
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_left constant bigint := original.amount - wallet_internal.reversed_amount(original.id);
@@ -57,7 +55,6 @@ create function wallet_internal.reversal_fits(reversal ledger.transactions)
 returns boolean
 language sql
 stable
-set search_path = ''
 as $$
     select coalesce(bool_and(
         o.kind <> 'reversal'
@@ -80,16 +77,18 @@ create function wallet.reverse(
     client_id uuid default null
 )
 returns wallet.receipt
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-    select * from pg_catalog.jsonb_populate_record(
+begin
+    return pg_catalog.jsonb_populate_record(
         null::wallet.receipt,
         wallet_internal.post(
             'reversal', null, null, null, amount, transaction_id, idempotency_key, metadata, client_id
         )
     );
+end;
 $$;
 
 comment on function wallet.reverse(uuid, text, bigint, jsonb, uuid) is

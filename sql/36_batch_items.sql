@@ -22,7 +22,6 @@ create function wallet_internal.batch_refusal(postings jsonb)
 returns wallet_internal.refusal
 language sql
 immutable
-set search_path = ''
 as $$
     select case
         when pg_catalog.jsonb_typeof(postings) is distinct from 'array'
@@ -49,7 +48,6 @@ create function wallet_internal.batch_items(postings jsonb, client ledger.client
 returns setof wallet_internal.batch_item
 language sql
 stable
-set search_path = ''
 as $$
     select
         p.item::integer,

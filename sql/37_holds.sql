@@ -35,7 +35,6 @@ create function wallet_internal.held(user_id uuid, asset text)
 returns bigint
 language sql
 stable
-set search_path = ''
 as $$
     select coalesce(sum(h.amount), 0)::bigint
     from ledger.holds as h
@@ -55,8 +54,7 @@ create function wallet_internal.available_refusal(
 )
 returns wallet_internal.refusal
 language sql
-immutable
-set search_path = ''
+stable
 as $$
     select case
         when balance - held >= amount then null
@@ -79,7 +77,6 @@ create function wallet_internal.check_available(wallet ledger.wallets, amount bi
 returns void
 language sql
 stable
-set search_path = ''
 as $$
     select wallet_internal.refuse(wallet_internal.available_refusal(
         kind, wallet.asset, amount, wallet.user_id, wallet.balance,
@@ -92,9 +89,8 @@ create function wallet_internal.shown_hold(hold ledger.holds, replayed boolean d
 returns wallet.hold
 language sql
 stable
-set search_path = ''
 as $$
-    select
+    select row(
         hold.id,
         hold.user_id,
         hold.asset,
@@ -103,14 +99,14 @@ as $$
         case when hold.status = 'held' and hold.expires_at <= now() then 'expired' else hold.status end,
         hold.expires_at,
         hold.created_at,
-        replayed;
+        replayed
+    )::wallet.hold;
 $$;
 
 create function wallet_internal.get_hold(hold_id uuid)
 returns ledger.holds
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_hold ledger.holds;
@@ -133,7 +129,6 @@ create function wallet_internal.hold_refusal(hold ledger.holds, amount bigint)
 returns wallet_internal.refusal
 language sql
 stable
-set search_path = ''
 as $$
     select case
         when s.status <> 'held' then row(
@@ -157,7 +152,6 @@ $$;
 create function wallet_internal.capturable_hold(hold_id uuid, amount bigint default null)
 returns ledger.holds
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_hold constant ledger.holds := wallet_internal.get_hold(hold_id);
@@ -172,7 +166,6 @@ $$;
 create function wallet_internal.finish_hold(hold_id uuid, status text, captured_amount bigint default null)
 returns ledger.holds
 language sql
-set search_path = ''
 as $$
     update ledger.holds as h
     set status = finish_hold.status, captured_amount = finish_hold.captured_amount, finished_at = now()
@@ -185,7 +178,6 @@ create function wallet_internal.check_hold_duration(expires_in interval)
 returns void
 language plpgsql
 immutable
-set search_path = ''
 as $$
 begin
     if expires_in is null or expires_in < interval '1 second' or expires_in > interval '30 days' then
@@ -204,7 +196,6 @@ create function wallet_internal.check_holds()
 returns setof wallet.check_result
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_bad bigint;

@@ -38,7 +38,6 @@
 create function wallet_internal.post_batch(postings jsonb, client_id uuid, exact_total boolean default false)
 returns setof wallet.batch_result
 language plpgsql
-set search_path = ''
 as $$
 declare
     v_namespace constant uuid := wallet_internal.key_namespace(client_id);

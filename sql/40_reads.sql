@@ -134,7 +134,6 @@ create function wallet_internal.transaction_lines(transaction_ids uuid[])
 returns setof wallet.transaction_line
 language sql
 stable
-set search_path = ''
 as $$
     select
         t.id,

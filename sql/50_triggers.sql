@@ -162,7 +162,6 @@ create function wallet_internal.check_transaction(transaction_id uuid)
 returns void
 language plpgsql
 stable
-set search_path = ''
 as $$
 declare
     v_transaction ledger.transactions;

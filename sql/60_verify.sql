@@ -9,7 +9,6 @@ create function wallet_internal.guard_triggers()
 returns table (table_name text, trigger_name text, definition text)
 language sql
 immutable
-set search_path = ''
 as $$
     select g.table_name, g.trigger_name, format('CREATE %sTRIGGER %s %s ON ledger.%s %sFOR EACH %s EXECUTE FUNCTION wallet_internal.%s()',
         case when g.trigger_name = '_300_balanced' then 'CONSTRAINT ' else '' end,
@@ -41,7 +40,6 @@ create function wallet_internal.function_digests()
 returns table (signature text, digest bytea)
 language sql
 stable
-set search_path = ''
 as $$
     select p.oid::pg_catalog.regprocedure::text,
         pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.pg_get_functiondef(p.oid), 'UTF8'))
@@ -62,7 +60,6 @@ create function wallet_internal.check_hash_chains()
 returns wallet.check_result
 language sql
 stable
-set search_path = ''
 as $$
     select
         'hash_chains_intact',

@@ -17,7 +17,6 @@ create function wallet_internal.chain_digest(up_to bigint)
 returns bytea
 language sql
 stable
-set search_path = ''
 as $$
     select pg_catalog.sha256(pg_catalog.convert_to(coalesce(
         string_agg(w.id::text || ':' || pg_catalog.encode(h.hash, 'hex'), ',' order by w.id), ''

@@ -72,7 +72,6 @@ comment on type wallet.event is 'One transaction in the event feed (wallet.event
 create function wallet_internal.number_events()
 returns integer
 language plpgsql
-set search_path = ''
 set lock_timeout = '2s'
 as $$
 declare
