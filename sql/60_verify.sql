@@ -95,7 +95,8 @@ declare
     v_bad bigint;
     v_sample text;
 begin
-    -- Invariant 2a: every transaction is two entries that balance.
+    -- Invariant 2a: every transaction is two entries that balance, in
+    -- wallets that exist (no foreign key says so: migration 0011).
     select count(*), string_agg(t.id::text, ', ') filter (where t.n <= 5)
     into v_bad, v_sample
     from (
@@ -106,10 +107,10 @@ begin
         group by t.id
         having count(e.id) <> 2
             or coalesce(sum(e.amount), 0) <> 0
-            or not bool_and(abs(e.amount) = t.amount and w.asset = t.asset)
+            or not bool_and(coalesce(abs(e.amount) = t.amount and w.asset = t.asset, false))
     ) as t;
     return next ('transactions_balance'::text, v_bad = 0,
-        case when v_bad = 0 then 'every transaction has one debit and one credit of its amount'
+        case when v_bad = 0 then 'every transaction has one debit and one credit of its amount, in wallets of its asset'
         else format('%s transactions do not balance, e.g. %s', v_bad, v_sample) end);
 
     -- Invariant 2b: per asset, all balances sum to zero.

@@ -25,6 +25,41 @@ ALTER_GUARDS = [
 ]
 
 
+# A bonus of 1 000 000 written by hand: its transaction, naming the user `named`;
+# its entries from the treasury's slot 0 to the wallet of `user`, chained right;
+# both balances moved. The wallet first: an UPDATE does not see rows inserted by
+# its own statement.
+FORGED_BONUS = [
+    "insert into ledger.wallets (asset, holder, user_id) values (%(asset)s, 'user', %(user)s)",
+    """
+    with t as (
+        insert into ledger.transactions (kind, asset, user_id, amount, idempotency_key)
+        values ('bonus', %(asset)s, %(named)s, 1000000, 'forged') returning *
+    ), w as (
+        select * from ledger.wallets
+        where asset = %(asset)s and holder = 'user' and user_id = %(user)s
+    ), s as (
+        select * from ledger.wallets
+        where asset = %(asset)s and holder = 'treasury' and slot = 0
+    ), e as (
+        insert into ledger.entries (transaction_id, wallet_id, amount, balance_after, hash)
+        select t.id, s.id, -1000000, s.balance - 1000000,
+            ledger.entry_hash(s.head, s.id, -1000000, s.balance - 1000000,
+                ledger.transaction_content(t))
+        from t, s
+        union all
+        select t.id, w.id, 1000000, 1000000,
+            ledger.entry_hash(null, w.id, 1000000, 1000000, ledger.transaction_content(t))
+        from t, w
+        returning *
+    )
+    update ledger.wallets as x
+    set balance = e.balance_after, last_entry_id = e.id, head = e.hash
+    from e where x.id = e.wallet_id
+    """,
+]
+
+
 @pytest.fixture
 def tamper(conn: Conn) -> Iterator[Conn]:
     """The owner's connection inside a transaction that is rolled back at the end."""
@@ -100,47 +135,42 @@ def test_history_moved_to_another_user_shows(posted: dict[str, object], tamper: 
     assert {"transactions_match_entries", "hash_chains_intact"} <= failed(tamper)
 
 
+def forge_bonus(conn: Conn, asset: str, user: uuid.UUID, named: uuid.UUID) -> None:
+    """Write FORGED_BONUS in the connection's transaction."""
+    for statement in FORGED_BONUS:
+        conn.execute(statement, {"asset": asset, "user": user, "named": named})
+
+
 def test_a_hand_written_posting_is_refused_even_when_it_adds_up(
     conn: Conn, user: uuid.UUID, asset: str
 ) -> None:
     """Transaction, entries (chained right) and balances by hand, every trigger on: refused."""
     with raises_sqlstate("PW062") as error, conn.transaction():
-        # The wallet first: an UPDATE does not see rows inserted by its own statement.
-        conn.execute(
-            "insert into ledger.wallets (asset, holder, user_id)"
-            " values (%(asset)s, 'user', %(user)s)",
-            {"asset": asset, "user": user},
-        )
-        conn.execute(
-            """
-            with t as (
-                insert into ledger.transactions (kind, asset, user_id, amount, idempotency_key)
-                values ('bonus', %(asset)s, %(user)s, 1000000, 'forged') returning *
-            ), w as (
-                select * from ledger.wallets
-                where asset = %(asset)s and holder = 'user' and user_id = %(user)s
-            ), s as (
-                select * from ledger.wallets
-                where asset = %(asset)s and holder = 'treasury' and slot = 0
-            ), e as (
-                insert into ledger.entries (transaction_id, wallet_id, amount, balance_after, hash)
-                select t.id, s.id, -1000000, s.balance - 1000000,
-                    ledger.entry_hash(s.head, s.id, -1000000, s.balance - 1000000,
-                        ledger.transaction_content(t))
-                from t, s
-                union all
-                select t.id, w.id, 1000000, 1000000,
-                    ledger.entry_hash(null, w.id, 1000000, 1000000, ledger.transaction_content(t))
-                from t, w
-                returning *
-            )
-            update ledger.wallets as x
-            set balance = e.balance_after, last_entry_id = e.id, head = e.hash
-            from e where x.id = e.wallet_id
-            """,
-            {"asset": asset, "user": user},
-        )
+        forge_bonus(conn, asset, user, user)
     assert "not written by a posting function" in str(error.value)
+
+
+def test_a_transaction_naming_a_user_who_does_not_exist_is_refused_at_commit(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
+    """No foreign key names the users (migration 0011): the deferred check does, by the wallets."""
+    with raises_sqlstate("PW062") as error, conn.transaction():
+        conn.execute("select set_config('pgwallet.posting', 'on', true)")
+        forge_bonus(conn, asset, user, uuid.uuid4())
+    assert "does not balance" in str(error.value)
+
+
+def test_an_entry_moved_to_a_wallet_that_does_not_exist_shows(
+    posted: dict[str, object], tamper: Conn
+) -> None:
+    """No foreign key names the entries' wallets (migration 0011): verify() does."""
+    tamper.execute("set local session_replication_role = replica")
+    tamper.execute(
+        "update ledger.entries set wallet_id = -wallet_id where transaction_id = %s and amount > 0",
+        [posted["transaction_id"]],
+    )
+    tamper.execute("set local session_replication_role = origin")
+    assert "transactions_balance" in failed(tamper)
 
 
 def test_stored_receipts_cannot_be_edited_and_a_forced_edit_shows(
