@@ -97,7 +97,8 @@ as $$
                 then (e.value ->> 'user_id')::uuid end as user_id,
             case when pg_catalog.jsonb_typeof(e.value -> 'asset') = 'string' then e.value ->> 'asset' end as asset,
             a.amount_text,
-            case when a.amount_text ~ '^[0-9]{1,19}$' and a.amount_text::numeric between 1 and wallet_internal.bigint_max()
+            case when a.amount_text ~ '^[0-9]+$' and pg_catalog.length(a.amount_text) <= 19
+                and a.amount_text::numeric between 1 and wallet_internal.bigint_max()
                 then a.amount_text::bigint end as amount,
             case when pg_catalog.jsonb_typeof(e.value -> 'idempotency_key') = 'string'
                 then e.value ->> 'idempotency_key' end as idempotency_key,
@@ -114,6 +115,9 @@ as $$
                 when 'string' then e.value ->> 'amount'
             end as amount_text
         ) as a
+        -- Computed once per posting: without the fence the planner copies each
+        -- field's expression into every use of it (the refusals use amount thrice).
+        offset 0
     ) as p
     order by p.item;
 $$;
