@@ -178,12 +178,18 @@ begin
 end;
 $$;
 
+-- An idempotency key: 1 to 255 printable ASCII characters (PW003). The length
+-- is measured apart: a bounded repetition such as {1,255} makes PostgreSQL's
+-- regex engine some 25 times slower per match (11 µs against 0.4 µs), paid on
+-- every posting (here and in the key table's CHECK, migration 0012).
 create function wallet_internal.idempotency_key_refusal(idempotency_key text)
 returns wallet_internal.refusal
 language sql
 stable
 as $$
-    select case when idempotency_key is null or idempotency_key !~ '^[\x20-\x7e]{1,255}$' then row(
+    select case when idempotency_key is null
+        or idempotency_key !~ '^[\x20-\x7e]+$'
+        or pg_catalog.length(idempotency_key) > 255 then row(
         'PW003',
         'invalid idempotency key: it must be 1 to 255 printable ASCII characters',
         format('The key has %s characters.', coalesce(length(idempotency_key), 0)),

@@ -61,6 +61,12 @@ def test_patterns_are_the_databases(conn: Conn, pattern: str, table: str, functi
         (rules.NAME_MAX_LENGTH, "users", "name", "wallet_internal.check_name"),
         (rules.NAME_MAX_LENGTH, "assets", "name", "wallet_internal.check_name"),
         (rules.EMAIL_MAX_LENGTH, "users", "email", "wallet_internal.checked_email"),
+        (
+            rules.IDEMPOTENCY_KEY_MAX_LENGTH,
+            "idempotency_keys",
+            "key",
+            "wallet_internal.idempotency_key_refusal",
+        ),
     ],
 )
 def test_lengths_are_the_databases(
