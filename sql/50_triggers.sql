@@ -85,9 +85,13 @@ for each statement execute function wallet_internal.tg_ledger__append_only();
 -- last_entry_id, up to the new last_entry_id: one for a posting, several
 -- when a batch updates a wallet once for all its postings, 38_batches.sql):
 -- the balance by exactly their sum, each recording the balance it left, the
--- balance to the last one's balance_after and the head to its hash. So a
--- bare `update ledger.wallets set balance = ...` fails. Which wallet a row
--- is never changes. One index range scan of the wallet's new entries.
+-- balance to the last one's balance_after and the head to its hash; and each
+-- of them belongs to a transaction (no foreign key says so, migration 0013:
+-- this is where an entry written without one would first move a balance;
+-- the transaction's own check at commit does the rest). So a bare
+-- `update ledger.wallets set balance = ...` fails. Which wallet a row is
+-- never changes. One index range scan of the wallet's new entries, and each
+-- one's transaction by primary key.
 create function wallet_internal.tg_wallets__balance_from_entries()
 returns trigger
 language plpgsql
@@ -109,12 +113,14 @@ begin
     select
         count(*) as entries,
         bool_and(s.balance_after = old.balance::numeric + s.running) as recorded,
+        bool_and(s.posted) as posted,
         max(s.running) filter (where s.id = new.last_entry_id) as moved,
         max(s.balance_after) filter (where s.id = new.last_entry_id) as last_balance,
         (array_agg(s.hash) filter (where s.id = new.last_entry_id))[1] as last_hash
     into v_steps
     from (
-        select e.id, e.balance_after, e.hash, sum(e.amount::numeric) over (order by e.id) as running
+        select e.id, e.balance_after, e.hash, sum(e.amount::numeric) over (order by e.id) as running,
+            exists (select from ledger.transactions as t where t.id = e.transaction_id) as posted
         from ledger.entries as e
         where e.wallet_id = new.id
             and e.id > coalesce(old.last_entry_id, 0)
@@ -124,6 +130,7 @@ begin
     if not coalesce(
         v_steps.entries > 0
         and v_steps.recorded
+        and v_steps.posted
         and v_steps.moved = new.balance::numeric - old.balance::numeric
         and v_steps.last_balance = new.balance
         and v_steps.last_hash = new.head,

@@ -199,6 +199,19 @@ begin
         case when v_bad = 0 then 'every entry records the balance it left behind'
         else format('%s entries record a wrong balance_after, e.g. %s', v_bad, v_sample) end);
 
+    -- Every entry belongs to a transaction (no foreign key says so: migration
+    -- 0013; a wallet's guard refuses to move over one that does not).
+    select count(*), string_agg(c.id::text, ', ') filter (where c.n <= 5)
+    into v_bad, v_sample
+    from (
+        select e.id, row_number() over (order by e.id) as n
+        from ledger.entries as e
+        where not exists (select from ledger.transactions as t where t.id = e.transaction_id)
+    ) as c;
+    return next ('entries_belong_to_transactions'::text, v_bad = 0,
+        case when v_bad = 0 then 'every entry belongs to a transaction'
+        else format('%s entries belong to no transaction, e.g. %s', v_bad, v_sample) end);
+
     return next wallet_internal.check_hash_chains();
 
     -- Each stored receipt is its transaction's: a replay answers the truth,

@@ -130,6 +130,7 @@ def test_verify_passes_on_a_posted_ledger(conn: Conn, user: uuid.UUID, asset: st
         "reversals_within_originals",
         "balances_match_entries",
         "entries_record_balance_after",
+        "entries_belong_to_transactions",
         "hash_chains_intact",
         "receipts_match_ledger",
         "keys_kept",

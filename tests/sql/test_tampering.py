@@ -173,6 +173,32 @@ def test_an_entry_moved_to_a_wallet_that_does_not_exist_shows(
     assert "transactions_balance" in failed(tamper)
 
 
+def test_an_entry_without_a_transaction_moves_no_balance_and_shows(
+    tamper: Conn, user: uuid.UUID, asset: str
+) -> None:
+    """No foreign key names an entry's transaction (migration 0013): the guard, verify() do."""
+    post(tamper, "topup", user, asset, 100)
+    wallet = one(
+        tamper,
+        "select id, balance, head from ledger.wallets"
+        " where user_id = %s and asset = %s and holder = 'user'",
+        [user, asset],
+    )
+    entry = one(
+        tamper,
+        "insert into ledger.entries (transaction_id, wallet_id, amount, balance_after, hash)"
+        " values (%s, %s, 50, %s, %s) returning id",
+        [uuid.uuid4(), wallet["id"], wallet["balance"] + 50, wallet["head"]],
+    )
+    with raises_sqlstate("PW061"), tamper.transaction():
+        tamper.execute(
+            "update ledger.wallets set balance = balance + 50, last_entry_id = %s, head = %s"
+            " where id = %s",
+            [entry["id"], wallet["head"], wallet["id"]],
+        )
+    assert "entries_belong_to_transactions" in failed(tamper)
+
+
 def test_stored_receipts_cannot_be_edited_and_a_forced_edit_shows(
     posted: dict[str, object], tamper: Conn
 ) -> None:
