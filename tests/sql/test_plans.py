@@ -1,4 +1,4 @@
-"""A posting costs the same whatever the table statistics say.
+"""A posting, a hold or a batch costs the same whatever the table statistics say.
 
 The posting path is written as lookups by key (a row by its primary key, a
 transaction's debit and credit by their unique key, each wallet by its primary
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from pgwallet.db import target
 from pgwallet.db.migrate import migrate
@@ -73,7 +74,7 @@ def blocks_touched(conn: Conn) -> int:
 
 
 def blocks_per_posting(conn: Conn) -> float:
-    """The mean blocks touched by a topup, a spend, a transfer and a refund of users at random."""
+    """The mean blocks a posting of each kind, a hold captured or released and a batch touch."""
     users = [
         row["id"]
         for row in conn.execute(
@@ -86,7 +87,28 @@ def blocks_per_posting(conn: Conn) -> float:
         spend = post(conn, "spend", sender, "plans", 3)
         transfer(conn, sender, receiver, "plans", 2)
         reverse(conn, spend["transaction_id"])
-    return (blocks_touched(conn) - before) / (POSTINGS * 4)
+        for finish in ("capture", "release"):
+            hold = one(
+                conn,
+                "select hold_id from wallet.hold(%s, 'plans', 1, %s)",
+                [sender, str(uuid.uuid4())],
+            )
+            conn.execute(
+                f"select * from wallet.{finish}(%s, %s)", [hold["hold_id"], str(uuid.uuid4())]
+            )
+        batch = [
+            {
+                "kind": kind,
+                "user_id": str(user),
+                "asset": "plans",
+                "amount": 1,
+                "idempotency_key": str(uuid.uuid4()),
+            }
+            for kind, user in (("topup", receiver), ("spend", sender))
+        ]
+        conn.execute("select * from wallet.post_batch(%s)", [Jsonb(batch)])
+    # Each round: four postings, two holds finished, a batch of two.
+    return (blocks_touched(conn) - before) / (POSTINGS * 10)
 
 
 def test_a_posting_costs_the_same_before_and_after_analyze(loaded: Conn) -> None:
