@@ -146,10 +146,8 @@ declare
     v_debit_entry bigint;
     v_credit_entry bigint;
 begin
-    -- The mark the balance check looks for at commit, and no batch's mark
-    -- (which would spare this transaction that check; 50_triggers.sql).
+    -- The mark the balance check looks for at commit (50_triggers.sql).
     perform pg_catalog.set_config('pgwallet.posting', 'on', true);
-    perform pg_catalog.set_config('pgwallet.batch_insert', 'off', true);
     insert into ledger.transactions (
         kind, asset, user_id, counterparty_user_id, reverses, amount, metadata, idempotency_key, client_id, sql_user,
         hold_id

@@ -23,9 +23,8 @@
 --   idempotency keys are written with one multi-row INSERT each, and each
 --   wallet, a system slot or a user's, is updated once for the whole batch
 --   (the balance guard accepts a wallet moved over several new entries, each
---   recording its balance). Each transaction is still checked by the rule
---   of the deferred balance check, all of the batch's at once once they are
---   written (50_triggers.sql), and chained into its wallets' hash chains in
+--   recording its balance). Each transaction is still checked at commit by
+--   the deferred balance check, and chained into its wallets' hash chains in
 --   order.
 -- * Every statement is a lookup by key (a wallet by its user and asset, a
 --   user by id, a key by its namespace and text) or an insert: no plan to
@@ -325,6 +324,8 @@ begin
         end loop;
 
         if cardinality(v_posted) > 0 then
+            -- The mark the balance check looks for at commit (50_triggers.sql).
+            perform pg_catalog.set_config('pgwallet.posting', 'on', true);
             -- A user's wallet appears on its first credit.
             for v_wallet in 1 .. cardinality(w_id) loop
                 if w_id[v_wallet] is null and exists (
@@ -337,9 +338,7 @@ begin
                     w_id[v_wallet] := v_new_wallet;
                 end if;
             end loop;
-            -- The transactions, in order (their seq follows the insert's order),
-            -- marked as checked below rather than at commit (50_triggers.sql).
-            perform pg_catalog.set_config('pgwallet.batch_insert', 'on', true);
+            -- The transactions, in order (their seq follows the insert's order).
             with inserted as (
                 insert into ledger.transactions (kind, asset, user_id, amount, metadata, idempotency_key, client_id, sql_user)
                 select b.kind, b.asset, b.user_id, b.amount, b.metadata, b.idempotency_key, client_id,
@@ -350,7 +349,6 @@ begin
                 returning *
             )
             select array_agg(t order by t.seq) into v_transactions from inserted as t;
-            perform pg_catalog.set_config('pgwallet.batch_insert', 'off', true);
             -- Each entry chained to its wallet's previous one, in order; then
             -- the entries with one insert, and each wallet updated once, to
             -- its last entry.
@@ -417,7 +415,6 @@ begin
                 last_entry_id = e_last[pg_catalog.array_position(e_wallet, w.id)],
                 head = e_hash[pg_catalog.array_position(e_wallet, w.id)]
             where w.id = any(e_wallet);
-            perform wallet_internal.check_balanced(array(select t.id from unnest(v_transactions) as t));
             insert into ledger.idempotency_keys (namespace, key, fingerprint, transaction_id, receipt, expires_at)
             select
                 v_namespace,

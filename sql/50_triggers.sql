@@ -155,86 +155,75 @@ for each row execute function wallet_internal.tg_wallets__balance_from_entries()
 -- and one credit of its amount, in wallets of its asset, the ones its kind
 -- names (wallet_internal.sides: e.g. a treasury slot and the user's wallet
 -- for a topup, the two users' wallets for a transfer), both applied to their
--- balances; a reversal fits what it reverses (reversal_fits). Returns those of
--- `transaction_ids` that do not: one transaction for the trigger below, all
--- of a batch's for wallet.post_batch (38_batches.sql).
+-- balances; a reversal fits what it reverses (reversal_fits). And it was
+-- written by wallet_internal.write_posting, which marks its transaction
+-- (pgwallet.posting): a transaction, entries and balances written by hand
+-- are refused even when they add up. (The owner can set the mark too; then
+-- the published chain heads are what shows it, see 62_chain.sql.)
 --
--- Every lookup is by key, whatever the table statistics say: each LATERAL
--- subquery is fenced (OFFSET 0), so it stays a lookup per transaction (the
+-- Every statement is a lookup by key, whatever the table statistics say: the
 -- transaction by its primary key, its debit and its credit by the unique
--- (transaction_id, is_credit), their wallets by primary key) and cannot be
--- turned into a join. (A join here was once planned as a scan of every
--- wallet on a never-analyzed database.)
-create function wallet_internal.unbalanced_transactions(transaction_ids uuid[])
-returns setof uuid
-language sql
-stable
-as $$
-    select x.id
-    from unnest(transaction_ids) as x (id)
-    left join lateral (
-        select * from ledger.transactions as t where t.id = x.id offset 0
-    ) as t on true
-    left join lateral (
-        select * from ledger.entries as e where e.transaction_id = x.id and not e.is_credit offset 0
-    ) as debit on true
-    left join lateral (
-        select * from ledger.entries as e where e.transaction_id = x.id and e.is_credit offset 0
-    ) as credit on true
-    left join lateral (
-        select * from ledger.wallets as w where w.id = debit.wallet_id offset 0
-    ) as debit_wallet on true
-    left join lateral (
-        select * from ledger.wallets as w where w.id = credit.wallet_id offset 0
-    ) as credit_wallet on true
-    left join lateral (
-        select o.kind from ledger.transactions as o where o.id = t.reverses offset 0
-    ) as reversed on true
-    left join lateral wallet_internal.sides(t.kind, reversed.kind, t.user_id, t.counterparty_user_id) as s on true
-    where not coalesce(
-        debit.amount = -t.amount
-        and credit.amount = t.amount
-        and debit_wallet.asset = t.asset
-        and credit_wallet.asset = t.asset
-        and debit_wallet.last_entry_id >= debit.id
-        and credit_wallet.last_entry_id >= credit.id
-        and (debit_wallet.holder, debit_wallet.user_id) is not distinct from (s.debit_holder, s.debit_user)
-        and (credit_wallet.holder, credit_wallet.user_id) is not distinct from (s.credit_holder, s.credit_user)
-        and (t.reverses is null or wallet_internal.reversal_fits(t)),
-        false
-    );
-$$;
-
--- The refusal of transactions that do not balance (PW062), naming them.
-create function wallet_internal.check_balanced(transaction_ids uuid[])
+-- (transaction_id, is_credit), their wallets by primary key. (A join here was
+-- once planned as a scan of every wallet on a never-analyzed database.)
+create function wallet_internal.check_transaction(transaction_id uuid)
 returns void
 language plpgsql
 stable
 as $$
 declare
-    v_unbalanced text;
+    v_transaction ledger.transactions;
+    v_debit ledger.entries;
+    v_credit ledger.entries;
+    v_debit_wallet ledger.wallets;
+    v_credit_wallet ledger.wallets;
+    v_reversed_kind text;
+    v_sides record;
 begin
-    select string_agg(u.id::text, ', ') into v_unbalanced
-    from wallet_internal.unbalanced_transactions(transaction_ids) as u (id);
-    if v_unbalanced is not null then
+    select * into v_transaction from ledger.transactions as t where t.id = check_transaction.transaction_id;
+    select * into v_debit from ledger.entries as e where e.transaction_id = v_transaction.id and not e.is_credit;
+    select * into v_credit from ledger.entries as e where e.transaction_id = v_transaction.id and e.is_credit;
+    select * into v_debit_wallet from ledger.wallets as w where w.id = v_debit.wallet_id;
+    select * into v_credit_wallet from ledger.wallets as w where w.id = v_credit.wallet_id;
+    if v_transaction.reverses is not null then
+        select t.kind into v_reversed_kind from ledger.transactions as t where t.id = v_transaction.reverses;
+    end if;
+    select * into v_sides from wallet_internal.sides(
+        v_transaction.kind, v_reversed_kind, v_transaction.user_id, v_transaction.counterparty_user_id
+    );
+
+    if not coalesce(
+        v_debit.amount = -v_transaction.amount
+        and v_credit.amount = v_transaction.amount
+        and v_debit_wallet.asset = v_transaction.asset
+        and v_credit_wallet.asset = v_transaction.asset
+        and v_debit_wallet.last_entry_id >= v_debit.id
+        and v_credit_wallet.last_entry_id >= v_credit.id
+        and (v_debit_wallet.holder, v_debit_wallet.user_id)
+        is not distinct from (v_sides.debit_holder, v_sides.debit_user)
+        and (v_credit_wallet.holder, v_credit_wallet.user_id)
+        is not distinct from (v_sides.credit_holder, v_sides.credit_user)
+        and (v_transaction.reverses is null or wallet_internal.reversal_fits(v_transaction)),
+        false
+    ) then
         raise exception using
             errcode = 'PW062',
-            message = format('transaction %s does not balance', v_unbalanced),
+            message = format('transaction %s does not balance', transaction_id),
             detail = 'A transaction needs one debit and one credit of its amount, between the wallets '
                 'of its asset that its kind names, both applied to their balances; a reversal must fit '
                 'what it reverses.';
     end if;
+    if pg_catalog.current_setting('pgwallet.posting', true) is distinct from 'on' then
+        raise exception using
+            errcode = 'PW062',
+            message = format('transaction %s was not written by a posting function', transaction_id),
+            hint = 'Post with the wallet functions (wallet.topup, wallet.transfer, wallet.reverse...).';
+    end if;
 end;
 $$;
 
--- The trigger checks each new transaction at commit, and that it was written
--- by a posting function, which marks its transaction (pgwallet.posting): a
--- transaction, entries and balances written by hand are refused even when
--- they add up. (The owner can set the mark too; then the published chain
--- heads are what shows it, see 62_chain.sql.) No entry can join a committed
--- transaction (ledger.entries allows one debit and one credit per
--- transaction, see migration 0002), so checking each new transaction once, at
--- commit, covers every entry.
+-- No entry can join a committed transaction (ledger.entries allows one debit
+-- and one credit per transaction, see migration 0002), so checking each new
+-- transaction once, at commit, covers every entry.
 --
 -- SECURITY DEFINER because a deferred trigger runs at commit, after the
 -- posting's SECURITY DEFINER call has returned: before PostgreSQL 18 it then
@@ -246,28 +235,12 @@ security definer
 set search_path = ''
 as $$
 begin
-    perform wallet_internal.check_balanced(array[new.id]);
-    if pg_catalog.current_setting('pgwallet.posting', true) is distinct from 'on' then
-        raise exception using
-            errcode = 'PW062',
-            message = format('transaction %s was not written by a posting function', new.id),
-            hint = 'Post with the wallet functions (wallet.topup, wallet.transfer, wallet.reverse...).';
-    end if;
+    perform wallet_internal.check_transaction(new.id);
     return null;
 end;
 $$;
 
--- A batch checks its transactions itself, all at once, once it has written
--- them (wallet_internal.post_batch, with check_balanced): it marks the one
--- statement that inserts them (pgwallet.batch_insert), and the WHEN clause,
--- which a constraint trigger evaluates as each row is inserted, keeps them
--- out of the commit-time queue. Which is as strong: after the batch's check
--- nothing can change what it checked (transactions and entries are
--- append-only, a transaction takes no third entry, a wallet only moves on).
--- Every other posting clears the mark before it inserts (write_posting).
 create constraint trigger _300_balanced
 after insert on ledger.transactions
 deferrable initially deferred
-for each row
-when (pg_catalog.current_setting('pgwallet.batch_insert', true) is distinct from 'on')
-execute function wallet_internal.tg_transactions__balanced();
+for each row execute function wallet_internal.tg_transactions__balanced();

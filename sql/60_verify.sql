@@ -10,15 +10,11 @@ returns table (table_name text, trigger_name text, definition text)
 language sql
 immutable
 as $$
-    select g.table_name, g.trigger_name, format('CREATE %sTRIGGER %s %s ON ledger.%s %sFOR EACH %s %sEXECUTE FUNCTION wallet_internal.%s()',
+    select g.table_name, g.trigger_name, format('CREATE %sTRIGGER %s %s ON ledger.%s %sFOR EACH %s EXECUTE FUNCTION wallet_internal.%s()',
         case when g.trigger_name = '_300_balanced' then 'CONSTRAINT ' else '' end,
         g.trigger_name, g.events, g.table_name,
         case when g.trigger_name = '_300_balanced' then 'DEFERRABLE INITIALLY DEFERRED ' else '' end,
-        g.level,
-        case when g.trigger_name = '_300_balanced' then
-            'WHEN ((current_setting(''pgwallet.batch_insert''::text, true) IS DISTINCT FROM ''on''::text)) '
-        else '' end,
-        g.function_name)
+        g.level, g.function_name)
     from (
         values
             ('transactions', '_100_append_only', 'BEFORE DELETE OR UPDATE', 'ROW', 'tg_ledger__append_only'),
