@@ -98,6 +98,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+    v_last record;
     v_steps record;
 begin
     if (new.id, new.asset, new.holder, new.user_id, new.slot, new.created_at)
@@ -110,6 +111,27 @@ begin
         return new;
     end if;
 
+    -- A posting's case, one step: the new last entry is the wallet's, of a
+    -- transaction, and the next after the old one. Three lookups by key.
+    select
+        e.wallet_id = new.id
+            and e.id > coalesce(old.last_entry_id, 0)
+            and e.balance_after::numeric - e.amount = old.balance
+            and e.balance_after = new.balance
+            and e.hash = new.head
+            and exists (select from ledger.transactions as t where t.id = e.transaction_id)
+            and not exists (
+                select from ledger.entries as b
+                where b.wallet_id = new.id and b.id > coalesce(old.last_entry_id, 0) and b.id < new.last_entry_id
+            ) as one_step
+    into v_last
+    from ledger.entries as e
+    where e.id = new.last_entry_id;
+    if v_last.one_step then
+        return new;
+    end if;
+
+    -- A batch's case, several steps: each entry in between.
     select
         count(*) as entries,
         bool_and(s.balance_after = old.balance::numeric + s.running) as recorded,

@@ -102,6 +102,26 @@ def test_a_balance_cannot_jump_to_an_old_entry(conn: Conn, user: uuid.UUID, asse
         )
 
 
+def test_a_wallet_cannot_rewind_to_an_entry_that_fits_its_balance(
+    conn: Conn, user: uuid.UUID, asset: str
+) -> None:
+    """Back over a topup and its spend to the topup's entry: every other field fits; refused."""
+    post(conn, "topup", user, asset, 10)
+    post(conn, "spend", user, asset, 10)
+    topup = one(
+        conn,
+        "select e.id, e.hash from ledger.entries e join ledger.wallets w on w.id = e.wallet_id"
+        " where w.user_id = %s order by e.id limit 1",
+        [user],
+    )
+    with raises_sqlstate("PW061"):
+        conn.execute(
+            "update ledger.wallets set balance = 10, last_entry_id = %s, head = %s"
+            " where user_id = %s",
+            [topup["id"], topup["hash"], user],
+        )
+
+
 def test_an_unbalanced_transaction_cannot_commit(conn: Conn, user: uuid.UUID, asset: str) -> None:
     with raises_sqlstate("PW062") as error, conn.transaction():
         conn.execute(
