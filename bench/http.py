@@ -35,6 +35,7 @@ class HttpPoint:
 
     workload: str
     workers: int
+    coalesce: bool  # COALESCE_POSTINGS of the facade
     connections: int
     seconds: float
     requests: int
@@ -57,14 +58,20 @@ class Served:
     base: str
     root: psutil.Process
     token: str
+    coalesce: bool
 
 
 @contextmanager
-def facade(conninfo: str, workers: int) -> Iterator[Served]:
-    """Run `pgwallet serve` on a free port, with a client of its own to post as."""
+def facade(conninfo: str, workers: int, coalesce: bool = True) -> Iterator[Served]:
+    """Run `pgwallet serve` on a free port, with a client of its own to post as, with
+    concurrent single postings coalesced into batches or not."""
     token = clients.create(conninfo, f"bench-{uuid.uuid4().hex[:12]}", ["all"], None, None).token
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": conninfo}
+    env = {
+        **os.environ,
+        "DATABASE_URL": conninfo,
+        "COALESCE_POSTINGS": "on" if coalesce else "off",
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -83,7 +90,7 @@ def facade(conninfo: str, workers: int) -> Iterator[Served]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, f"{base}/health/ready", seconds=30)
-        yield Served(base, psutil.Process(process.pid), token)
+        yield Served(base, psutil.Process(process.pid), token, coalesce)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -162,6 +169,7 @@ def run(
     return HttpPoint(
         workload=f"http_{mode}" + ("_paced" if delay_ms else ""),
         workers=workers,
+        coalesce=served.coalesce,
         connections=connections,
         seconds=seconds,
         requests=requests,

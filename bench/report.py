@@ -1,4 +1,4 @@
-"""What a run's figures mean: the table, the targets of issue #6, the JSON and the chart."""
+"""What a run's figures mean: the table, the targets (issues #6, #15, #16), the JSON, the chart."""
 
 import json
 from dataclasses import dataclass
@@ -44,20 +44,29 @@ def _at_most(name: str, value: float | None, goal: float, label: str) -> Target:
     return Target(name, value, label, None if value is None else value <= goal)
 
 
+def _http(results: dict[str, Any], workload: str, workers: int, coalesce: bool) -> list[Any]:
+    return [
+        p
+        for p in results["http"]
+        if p["workload"] == workload
+        and p["workers"] == workers
+        and p.get("coalesce", True) == coalesce
+    ]
+
+
 def targets(results: dict[str, Any]) -> list[Target]:
-    """Each target of issue #6 against this run's figures."""
+    """Each target of issue #16 (then those of #6 and #15 still measured) against this
+    run's figures."""
     c = 16
     limit = _tps(results, "limit", c)
+    topup = _tps(results, "topup", c)
     mix = _tps(results, "mix", c)
+    naive = _tps(results, "naive", c)
     found: list[Target] = [
-        _at_least("topup / limit, c=16", _ratio(_tps(results, "topup", c), limit), 0.9, ">= 0.9"),
-        _at_least("mix / limit, c=16", _ratio(mix, limit), 0.9, ">= 0.9"),
-        _at_most(
-            "replay cost / fresh topup cost, c=16",
-            _ratio(_tps(results, "topup", c), _tps(results, "replay", c)),
-            0.5,
-            "<= 0.5",
-        ),
+        _at_least("topup / limit, c=16", _ratio(topup, limit), 0.5, ">= 0.5"),
+        _at_least("mix / limit, c=16", _ratio(mix, limit), 0.5, ">= 0.5"),
+        _at_least("topup / naive script, c=16", _ratio(topup, naive), 0.9, ">= 0.9"),
+        _at_least("mix / naive script, c=16", _ratio(mix, naive), 0.9, ">= 0.9"),
     ]
     batch = next((p for p in results["points"] if p["workload"] == "batch100"), None)
     if batch is not None:
@@ -69,6 +78,48 @@ def targets(results: dict[str, Any]) -> list[Target]:
                 ">= 3",
             )
         )
+    coalesced = [p for p in _http(results, "http_mix", 2, True) if p["connections"] == 64]
+    if coalesced:
+        found.append(
+            _at_least(
+                "HTTP mix coalesced w=2 c=64 / SQL mix c=16",
+                _ratio(coalesced[0]["rps"], mix),
+                1.0,
+                ">= 1.0",
+            )
+        )
+    paced = [p for p in results["http"] if p["workload"] == "http_mix_paced"]
+    if paced:
+        found.append(_at_most("HTTP p99 at half peak (ms)", paced[0]["p99_ms"], 50, "< 50"))
+    for workload in ("topup", "mix"):
+        found.append(
+            _at_least(
+                f"{workload} never analyzed / analyzed, c=16",
+                _ratio(_tps(results, f"{workload}_unanalyzed", c), _tps(results, workload, c)),
+                0.9,
+                ">= 0.9",
+            )
+        )
+    for clients in sorted({p["clients"] for p in results["points"] if p["clients"] > c}):
+        found.append(
+            _at_least(
+                f"topup / limit at c={clients}, against at c=16",
+                _ratio(
+                    _ratio(_tps(results, "topup", clients), _tps(results, "limit", clients)),
+                    _ratio(topup, limit),
+                ),
+                0.9,
+                ">= 0.9",
+            )
+        )
+    found.append(
+        _at_most(
+            "replay cost / fresh topup cost, c=16",
+            _ratio(topup, _tps(results, "replay", c)),
+            0.5,
+            "<= 0.5",
+        )
+    )
     single = [p for p in results["points"] if p["workload"] == "spend" and p["clients"] == 1]
     storm = _tps(results, "storm", c)
     if single and storm is not None:
@@ -76,15 +127,6 @@ def targets(results: dict[str, Any]) -> list[Target]:
         # posting after another (1 / the latency of a lone posting).
         serial = 1000 / single[0]["latency_ms"]
         found.append(_at_least("storm tps / (1 / lone spend latency)", storm / serial, 1.0, ">= 1"))
-    http_mix = [p for p in results["http"] if p["workload"] == "http_mix" and p["workers"] == 2]
-    if http_mix:
-        best = max(http_mix, key=lambda p: p["connections"])
-        found.append(
-            _at_least("HTTP mix w=2 / SQL mix c=16", _ratio(best["rps"], mix), 0.5, ">= 0.5")
-        )
-    paced = [p for p in results["http"] if p["workload"] == "http_mix_paced"]
-    if paced:
-        found.append(_at_most("HTTP p99 at half peak (ms)", paced[0]["p99_ms"], 50, "< 50"))
     if results["http"]:
         rss = max(p["max_rss_mb"] for p in results["http"])
         found.append(_at_most("facade RSS per process (MB)", rss, 150, "< 150"))
@@ -116,15 +158,15 @@ def targets(results: dict[str, Any]) -> list[Target]:
                 "<= 1.5",
             )
         )
-    naive = next((p for p in results["points"] if p["workload"] == "naive"), None)
-    topup = next(
+    naive_point = next((p for p in results["points"] if p["workload"] == "naive"), None)
+    topup_point = next(
         (p for p in results["points"] if p["workload"] == "topup" and p["clients"] == c), None
     )
-    if naive and topup:
+    if naive_point and topup_point:
         found.append(
             _at_most(
                 "WAL bytes per posting / naive design",
-                topup["wal_bytes_per_tx"] / naive["wal_bytes_per_tx"],
+                topup_point["wal_bytes_per_tx"] / naive_point["wal_bytes_per_tx"],
                 1.0,
                 "< 1",
             )
@@ -160,12 +202,15 @@ def table(results: dict[str, Any]) -> str:
     if results["http"]:
         lines += [
             "",
-            "| HTTP | workers | connections | req/s | p50 ms | p99 ms | errors | max RSS MB |",
-            "|---|---|---|---|---|---|---|---|",
+            "| HTTP | workers | coalesced | connections | req/s | p50 ms | p99 ms | errors "
+            "| max RSS MB |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for h in results["http"]:
+            coalesced = "yes" if h.get("coalesce", True) else "no"
             lines.append(
-                f"| {h['workload']} | {h['workers']} | {h['connections']} | {h['rps']:.0f} "
+                f"| {h['workload']} | {h['workers']} | {coalesced} | {h['connections']} "
+                f"| {h['rps']:.0f} "
                 f"| {h['p50_ms']:.1f} | {h['p99_ms']:.1f} | {h['errors']} | {h['max_rss_mb']:.0f} |"
             )
     elif results.get("http_skipped"):
@@ -198,11 +243,9 @@ def chart(results: dict[str, Any], path: Path) -> None:
         curve = [(c, _tps(results, workload, c) or 0.0) for c in clients]
         axes.plot([c for c, _ in curve], [t for _, t in curve], marker="o", label=workload)
     for workers in (1, 2):
-        for mode in ("spend", "mix"):
+        for coalesce in (True, False):
             curve = sorted(
-                (h["connections"], h["rps"])
-                for h in results["http"]
-                if h["workload"] == f"http_{mode}" and h["workers"] == workers
+                (h["connections"], h["rps"]) for h in _http(results, "http_mix", workers, coalesce)
             )
             if curve:
                 axes.plot(
@@ -210,7 +253,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
                     [r for _, r in curve],
                     marker="s",
                     linestyle="--",
-                    label=f"HTTP {mode}, {workers} worker(s)",
+                    label=f"HTTP mix, {workers} worker(s), "
+                    + ("coalesced" if coalesce else "one call each"),
                 )
     axes.set_xscale("log", base=2)
     axes.set_xlabel("clients (HTTP: connections)")

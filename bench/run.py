@@ -7,7 +7,7 @@ shared cores) falls on both sides of each ratio.
 
 import datetime
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class Profile:
     seconds: float  # per pgbench point
     clients: tuple[int, ...]  # the throughput curve: limit, topup, spend, mix
     contention_clients: int  # the fixed client count of the other write points
+    many_clients: tuple[int, ...]  # a deployment's many pooled connections
     http_connections: tuple[int, ...]
     history_depths: tuple[int, ...]
     read_seconds: float
@@ -35,9 +36,14 @@ class Profile:
     http: bool = True
 
 
-QUICK = Profile("quick", 5, (1, 16), 16, (32,), (0, 10_000), 2)
-FULL = Profile("full", 15, (1, 4, 16, 32), 16, (1, 4, 16, 32), (0, 100_000, 1_000_000), 5)
-SMOKE = Profile("smoke", 1, (2,), 2, (), (0, 60), 1, users=50, http=False)
+# The connections of issue #16's HTTP targets (2 workers, coalesced).
+PACED_CONNECTIONS = 64
+
+QUICK = Profile("quick", 5, (1, 16), 16, (64, 128), (32, 64, 128), (0, 10_000), 2)
+FULL = Profile(
+    "full", 15, (1, 4, 16, 32), 16, (64, 128), (1, 4, 16, 32, 64, 128), (0, 100_000, 1_000_000), 5
+)
+SMOKE = Profile("smoke", 1, (2,), 2, (4,), (), (0, 60), 1, users=50, http=False)
 
 
 def _install(conninfo: str, sql_file: str) -> None:
@@ -77,10 +83,12 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
     with (
         bench_database(server, "limit") as limit_db,
         bench_database(server, "main") as main,
+        bench_database(server, "unanalyzed") as unanalyzed,
     ):
-        log(f"setup: pgbench scale 10, {users} funded users")
+        log(f"setup: pgbench scale 10, {users} funded users (twice: analyzed, never analyzed)")
         pgbench.init_limit(limit_db)
         dataset.create(main, users)
+        dataset.create(unanalyzed, users, analyzed=False)
         _install(main, "naive.sql")
         log("throughput against clients")
         for clients in profile.clients:
@@ -105,6 +113,15 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
         log(f"batches at c={c}")
         for size in (10, 100, 1000):
             measure(main, workloads.batch(users, size), c)
+        log(f"never analyzed, beside analyzed, at c={c}")
+        for workload in (workloads.topup(users), workloads.mix(users)):
+            measure(main, workload, c)
+            measure(unanalyzed, replace(workload, name=f"{workload.name}_unanalyzed"), c)
+        log("many connections")
+        for clients in profile.many_clients:
+            measure(limit_db, workloads.limit(), clients)
+            measure(main, workloads.topup(users), clients)
+            measure(main, workloads.mix(users), clients)
 
         http_points = (
             _run_http(profile, main, tag, log) if profile.http and http.available() else []
@@ -151,40 +168,41 @@ def run_holds(server: str, seconds: float, rounds: int) -> dict[str, Any]:
 
 
 def _run_http(profile: Profile, conninfo: str, tag: str, log: Any) -> list[http.HttpPoint]:
-    """Spend and the mix through the facade at 1 and 2 workers, then the mix paced
-    at half its peak rate (wrk waits after each response) for a fair p99."""
+    """The mix through the facade at 1 and 2 workers, its single postings coalesced
+    into batches or not, at each connection count; then, coalesced with 2 workers,
+    the mix paced at half its peak rate (wrk waits after each response) for a fair p99."""
     results: list[http.HttpPoint] = []
     for workers in (1, 2):
-        with http.facade(conninfo, workers) as served:
-            for connections in profile.http_connections:
-                for mode in ("spend", "mix"):
+        for coalesce in (True, False):
+            with http.facade(conninfo, workers, coalesce) as served:
+                for connections in profile.http_connections:
                     point = http.run(
-                        served, workers, mode, connections, profile.seconds, profile.users, tag
+                        served, workers, "mix", connections, profile.seconds, profile.users, tag
                     )
                     log(
-                        f"  http {mode:<6} w={workers} c={connections:<3} {point.rps:7.0f} rps "
+                        f"  http mix w={workers} coalesce={'on ' if coalesce else 'off'} "
+                        f"c={connections:<3} {point.rps:7.0f} rps "
                         f"p50 {point.p50_ms:6.1f} ms p99 {point.p99_ms:6.1f} ms"
                     )
                     results.append(point)
-            if workers == 2:
-                peak = max(p.rps for p in results if p.workers == 2 and p.workload == "http_mix")
-                connections = max(profile.http_connections)
-                # Each connection waits so that together they send at most half the
-                # peak rate (a little less: the answer's own time adds to the wait).
-                delay_ms = 1000 * connections / (peak / 2)
-                point = http.run(
-                    served,
-                    workers,
-                    "mix",
-                    connections,
-                    profile.seconds,
-                    profile.users,
-                    tag,
-                    delay_ms,
-                )
-                log(
-                    f"  http mix paced w=2 c={connections} {point.rps:7.0f} rps "
-                    f"p99 {point.p99_ms:6.1f} ms"
-                )
-                results.append(point)
+                if workers == 2 and coalesce:
+                    results.append(_paced(profile, served, results, tag, log))
     return results
+
+
+def _paced(
+    profile: Profile, served: http.Served, results: list[http.HttpPoint], tag: str, log: Any
+) -> http.HttpPoint:
+    """The mix at half the peak rate of the points so far of this facade's kind."""
+    peak = max(p.rps for p in results if p.workers == 2 and p.coalesce and p.workload == "http_mix")
+    connections = (
+        PACED_CONNECTIONS
+        if PACED_CONNECTIONS in profile.http_connections
+        else max(profile.http_connections)
+    )
+    # Each connection waits so that together they send at most half the peak rate
+    # (a little less: the answer's own time adds to the wait).
+    delay_ms = 1000 * connections / (peak / 2)
+    point = http.run(served, 2, "mix", connections, profile.seconds, profile.users, tag, delay_ms)
+    log(f"  http mix paced w=2 c={connections} {point.rps:7.0f} rps p99 {point.p99_ms:6.1f} ms")
+    return point
