@@ -6,7 +6,8 @@ one PostgreSQL backend in single-user mode (`postgres --single`, no other
 process involved) under `valgrind --tool=callgrind`, twice per workload, with
 a different number of transactions after the same warm-up: the difference of
 the two totals, divided by the difference of the counts, is the instructions
-of one transaction, start-up and warm-up cancelled out. Workloads:
+of one transaction, start-up and warm-up cancelled out. Each run starts from
+its own copy of the same prepared data directory. Workloads:
 
 * simple-update: pgbench's built-in (-N) transaction, on pgbench's tables;
 * topup: one `wallet.topup` of a random bench user, fresh key;
@@ -22,6 +23,7 @@ import json
 import logging
 import random
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -73,8 +75,16 @@ def _batch(n: int) -> str:
 WORKLOADS = {"simple-update": (_simple_update, 1), "topup": (_topup, 1), "batch100": (_batch, 100)}
 
 
-def _instructions(pgdata: Path, dbname: str, lines: list[str], out: Path) -> int:
-    """Total instructions of one single-user backend that runs `lines`, one transaction each."""
+def _instructions(prepared: Path, dbname: str, lines: list[str], out: Path) -> int:
+    """Total instructions of one single-user backend that runs `lines`, one transaction
+    each, on a fresh copy of the data directory `prepared`.
+
+    A copy each time: the runs must start from the same state. (Run one after the
+    other on one directory, the longer run's first transactions would repeat what
+    the shorter one committed, and be counted as replays.)
+    """
+    pgdata = out.with_suffix(".pgdata")
+    subprocess.run(["cp", "-a", str(prepared), str(pgdata)], check=True)
     owner = pgdata.stat().st_uid
     subprocess.run(
         [
@@ -93,6 +103,7 @@ def _instructions(pgdata: Path, dbname: str, lines: list[str], out: Path) -> int
         capture_output=True,
         user=owner,
     )
+    shutil.rmtree(pgdata)
     totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
     assert totals is not None, f"no totals in {out}"
     return int(totals.group(1))
