@@ -71,7 +71,7 @@ verify: $(RUNTIME)  ## check the ledger's invariants
 psql: $(RUNTIME)  ## open psql on the database
 	$(BIN)/pgwallet psql
 
-bench: $(DEV)  ## the quick benchmark profile (~3 minutes); see bench/README.md
+bench: $(DEV)  ## the quick benchmark profile (~8 minutes); see bench/README.md
 	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
