@@ -31,7 +31,15 @@ GUARDED = [
     ("POST", "/v1/transactions/bonus", "bonus"),
     ("POST", "/v1/transactions/spend", "spend"),
 ]
-OPEN = ["/health", "/health/ready", "/schema/openapi.json", "/", "/static/main.js"]
+OPEN = [
+    "/health",
+    "/health/ready",
+    "/schema/openapi.json",
+    "/",
+    "/static/main.js",
+    "/static/swagger-ui/swagger-ui-bundle.js",
+    "/static/swagger-ui/swagger-ui.css",
+]
 
 
 @pytest.fixture
@@ -171,6 +179,16 @@ def test_keys_are_per_client_over_http(
 @pytest.mark.parametrize("path", OPEN)
 def test_open_routes_need_no_token(anonymous: Client, path: str) -> None:
     assert anonymous.get(path).status_code == 200
+
+
+def test_of_swagger_ui_only_the_pages_two_files_are_served(anonymous: Client) -> None:
+    assert (
+        anonymous.get("/static/swagger-ui/swagger-ui-bundle.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )
+    for name in ["swagger-editor-bundle.js", "index.css", "..%2F__init__.py", "LICENSE"]:
+        assert anonymous.get(f"/static/swagger-ui/{name}").status_code == 404, name
 
 
 def test_the_openapi_document_declares_the_bearer_scheme(anonymous: Client) -> None:

@@ -3,9 +3,9 @@
 Litestar's render plugins load their renderer (and its fonts) from the
 internet, so on an internal network the page stayed blank. This plugin serves
 a page of ours (`static/schema.html`, its script `static/schema.js`) that
-loads the vendored Swagger UI (`static/vendor/swagger-ui/`, pinned: see its
-README) from the dashboard's static route, under the dashboard's
-Content-Security-Policy, which the OpenAPI router sends with its answers.
+loads Swagger UI (the pinned PyPI package swagger-ui-py, see routes/dashboard.py)
+from the dashboard's routes, under the dashboard's Content-Security-Policy,
+which the OpenAPI router sends with its answers.
 The document itself stays at /schema/openapi.json.
 """
 
