@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_database, sync_to_thread=False),
             "read_db": Provide(provide_read_database, sync_to_thread=False),
             "client": Provide(auth.provide_client, sync_to_thread=False),
-            "coalescer": Provide(coalescing.provide_coalescer, sync_to_thread=False),
+            "poster": Provide(coalescing.provide_poster, sync_to_thread=False),
         },
         guards=[auth.authorize, bodies.check_json_body, paging.refuse_null, paging.refuse_unknown],
         request_max_body_size=bodies.REQUEST_MAX_BODY_BYTES,

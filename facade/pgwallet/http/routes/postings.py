@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 from pgwallet.http import examples, wording
 from pgwallet.http.auth import POSTING, Caller
-from pgwallet.http.coalescing import Coalescing
+from pgwallet.http.coalescing import Posting
 from pgwallet.http.database import Db
 from pgwallet.http.openapi import guarded
 from pgwallet.http.problems import (
@@ -158,9 +158,7 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
     )
 
     async def posting(
-        db: Db,
-        coalescer: Coalescing,
-        client: Caller,
+        poster: Posting,
         idempotency_key: IdempotencyKey,
         data: Annotated[
             PostingRequest, Body(examples=[examples.example("a posting", examples.POSTING)])
@@ -172,7 +170,7 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
             int(data.amount),
             idempotency_key,
             Jsonb(data.metadata),
-            client.client_id,
+            poster.client.client_id,
         ]
         # With others of its client that arrive meanwhile, as one batch (pgwallet.http.coalescing).
         together = {
@@ -183,7 +181,7 @@ def _posting_route(kind: PostingKind, summary: str) -> HTTPRouteHandler:
             "idempotency_key": idempotency_key,
             "metadata": data.metadata,
         }
-        row = await coalescer.post(client.client_id, together, lambda: db.row(statement, params))
+        row = await poster.post(together, statement, params)
         return _answer(row, Receipt)
 
     posting.__doc__ = summary
