@@ -113,6 +113,14 @@ def targets(results: dict[str, Any]) -> list[Target]:
             )
         )
     found.append(
+        _at_least(
+            "mix / transfers (no system side), c=16",
+            _ratio(mix, _tps(results, "transfer", c)),
+            0.9,
+            ">= 0.9",
+        )
+    )
+    found.append(
         _at_most(
             "replay cost / fresh topup cost, c=16",
             _ratio(topup, _tps(results, "replay", c)),

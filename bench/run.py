@@ -102,9 +102,11 @@ def run(profile: Profile, server: str, log: Any = print) -> dict[str, Any]:
 
         c = profile.contention_clients
         log(f"contention, replays, naive design at c={c}")
-        # The mix again, right before the same mix over a few hot users.
+        # The mix again, right before the same mix over a few hot users, and transfers
+        # (no system side).
         measure(main, workloads.mix(users), c)
         measure(main, workloads.mix_hot(profile.hot_users), c)
+        measure(main, workloads.transfer(users), c)
         measure(main, workloads.storm(), c)
         measure(main, workloads.replay(users), c)
         measure(main, workloads.topup(users), c)

@@ -74,6 +74,18 @@ def mix_hot(users: int) -> Workload:
     return Workload("mix_hot10", _mix(users))
 
 
+def transfer(users: int) -> Workload:
+    """wallet.transfer of 1 from a random user to the next one: the posting path with a second
+    user's wallet where the mix has a system wallet's slot, so against the mix it prices the
+    system side (the slot's lock, its entry, its balance update and guard, its total's check)."""
+    receiver = user_id_sql(f":uid % {users} + 1")
+    return Workload(
+        "transfer",
+        _pick_user(users)
+        + f"select * from wallet.transfer({USER}, {receiver}, '{ASSET}', 1, {FRESH_KEY});\n",
+    )
+
+
 def storm() -> Workload:
     """Every client spends from the same wallet."""
     return Workload("storm", _pick_user(1) + _call("spend"))
