@@ -5,7 +5,9 @@ postings of every kind by one of three callers (a direct SQL call, two
 clients): topups, bonuses, spends, transfers between the users (crossing in
 both directions) and reversals of the starting topups (whole or partial,
 racing each other), some sent twice with the same key (the same request, a
-changed amount, or by another caller, whose keys are its own). The batch runs on
+changed amount, or by another caller, whose keys are its own). Runs of
+topups, bonuses and spends of one caller go together as one wallet.post_batch,
+whose every posting is judged as the others are. The batch runs on
 four connections released together by a barrier. Afterwards the ledger
 must equal the model applied to exactly the postings that reported a new
 transaction, in the order the database committed them; every refusal must
@@ -61,6 +63,7 @@ CONCURRENT_REFUSALS = {
     "capture_exceeds_hold",
 }
 HOLD_SECONDS = 3600  # no hold of a batch expires while it runs
+BATCHED = 4  # postings in one wallet.post_batch at most
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class PlannedPosting:
     caller: int  # 0: a direct SQL call, 1 and 2: clients
     key: int = 0
     whole: bool = False
+    # A topup, bonus or spend sent in one wallet.post_batch with the batched ones
+    # right after it of the same caller (at most BATCHED of them).
+    batched: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ def plans(draw: st.DrawFn) -> Plan:
         amount=st.integers(1, 40),
         caller=st.integers(0, CALLERS - 1),
         whole=st.booleans(),
+        batched=st.booleans(),
     )
     postings = [
         replace(p, key=i) for i, p in enumerate(draw(st.lists(planned, min_size=2, max_size=16)))
@@ -151,16 +158,51 @@ def lanes(harness_url: str) -> Iterator[list[SqlDriver]]:
 Send = tuple[Caller, str, Request]
 
 
-def run_at_once(lanes: list[SqlDriver], sends: list[Send]) -> list[Outcome]:
-    """Deal the sends round-robin to the lanes, release them together; outcomes in send order."""
+def calls(sends: list[Send], batched: list[bool]) -> list[list[int]]:
+    """The sends (by index) grouped into calls: a run of batched topups, bonuses and
+    spends of one caller is one wallet.post_batch; every other send is a call of its own."""
+    grouped: list[list[int]] = []
+    for i, (caller, _, request) in enumerate(sends):
+        joins = batched[i] and request.kind in KINDS
+        previous = grouped[-1] if grouped else []
+        if (
+            joins
+            and previous
+            and batched[previous[0]]
+            and sends[previous[0]][2].kind in KINDS
+            and sends[previous[0]][0] == caller
+            and len(previous) < BATCHED
+        ):
+            previous.append(i)
+        else:
+            grouped.append([i])
+    return grouped
+
+
+def run_at_once(
+    lanes: list[SqlDriver], sends: list[Send], grouped: list[list[int]]
+) -> list[Outcome]:
+    """Deal the calls round-robin to the lanes, release them together; outcomes in send
+    order (a batch refused whole gives each of its postings that refusal)."""
     barrier = threading.Barrier(len(lanes))
+
+    def call(indexes: list[int], driver: SqlDriver) -> list[tuple[int, Outcome]]:
+        if len(indexes) == 1:
+            caller, key, request = sends[indexes[0]]
+            return [(indexes[0], driver.post(caller, key, request))]
+        caller = sends[indexes[0]][0]
+        outcomes = driver.post_batch(caller, [sends[i][1:] for i in indexes])
+        if isinstance(outcomes, Refusal):
+            return [(i, outcomes) for i in indexes]
+        return list(zip(indexes, outcomes, strict=True))
 
     def lane(number: int) -> list[tuple[int, Outcome]]:
         barrier.wait()
         return [
-            (i, lanes[number].post(caller, key, request))
-            for i, (caller, key, request) in enumerate(sends)
-            if i % len(lanes) == number
+            pair
+            for c, indexes in enumerate(grouped)
+            if c % len(lanes) == number
+            for pair in call(indexes, lanes[number])
         ]
 
     with ThreadPoolExecutor(len(lanes)) as pool:
@@ -227,13 +269,10 @@ def test_concurrent_postings_equal_the_model_applied_to_their_successes(
         to = users[(p.user + 1) % plan.users] if p.kind == "transfer" else None
         return Request(p.kind, users[p.user], assets[p.asset], p.amount, to_user_id=to)
 
-    sends = [
-        (callers[p.caller], keys[p.key], request)
-        for p in plan.postings
-        if (request := request_of(p)) is not None
-    ]
+    planned = [(p, request) for p in plan.postings if (request := request_of(p)) is not None]
+    sends = [(callers[p.caller], keys[p.key], request) for p, request in planned]
 
-    outcomes = run_at_once(lanes, sends)
+    outcomes = run_at_once(lanes, sends, calls(sends, [p.batched for p, _ in planned]))
 
     refusals = {o.code for o in outcomes if isinstance(o, Refusal)}
     assert refusals <= CONCURRENT_REFUSALS, outcomes
