@@ -30,8 +30,9 @@ def user_id(number: int) -> str:
     return f"00000000-0000-4000-8000-{number:012d}"
 
 
-# The tables a posting reads or writes, which a never-analyzed database keeps
-# without statistics (autovacuum off on them).
+# The tables a posting reads or writes (a spend reads the user's holds too; the
+# event feed's tables are the readers' business), which a never-analyzed database
+# keeps without statistics (autovacuum off on them); tests/sql/test_plans.py too.
 LEDGER_TABLES = ("users", "wallets", "transactions", "entries", "idempotency_keys", "holds")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from bench.dataset import LEDGER_TABLES
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -25,9 +26,6 @@ from tests.support import Conn, one, post, reverse, transfer
 
 WALLETS = 100_000
 POSTINGS = 40
-# The tables a posting reads or writes (a spend reads the user's holds too; the event
-# feed's tables are the readers' business).
-LEDGER_TABLES = ("users", "wallets", "transactions", "entries", "idempotency_keys", "holds")
 
 
 @pytest.fixture(scope="module")
